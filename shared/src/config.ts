@@ -1,0 +1,191 @@
+import { ConfigError } from './errors';
+import { DEFAULT_ENVIRONMENT, DEFAULT_PROJECT, METRICS_NAMESPACE, resourceNames, type ResourceNames } from './topology';
+
+/**
+ * The environment-variable contract, owned here and nowhere else. The cdktf function construct
+ * and the local stack build a function's environment with `functionEnvironment`, and every
+ * handler reads it back with `loadConfig`.
+ */
+export const ENV = {
+  region: 'AWS_REGION',
+  project: 'PROJECT_NAME',
+  environment: 'ENVIRONMENT',
+  service: 'SERVICE_NAME',
+  streamName: 'KINESIS_STREAM_NAME',
+  pageMetricsTable: 'PAGE_METRICS_TABLE',
+  sessionMetricsTable: 'SESSION_METRICS_TABLE',
+  countersTable: 'COUNTERS_TABLE',
+  alertsTable: 'ALERTS_TABLE',
+  archiveBucket: 'ARCHIVE_BUCKET',
+  alertsTopicArn: 'ALERTS_TOPIC_ARN',
+  logLevel: 'LOG_LEVEL',
+  metricsNamespace: 'METRICS_NAMESPACE',
+  aggregateTtlDays: 'AGGREGATE_TTL_DAYS',
+  sessionTtlDays: 'SESSION_TTL_DAYS',
+  maxFutureSkewSeconds: 'MAX_FUTURE_SKEW_SECONDS',
+  maxEventAgeHours: 'MAX_EVENT_AGE_HOURS',
+  maxRecordBytes: 'MAX_RECORD_BYTES',
+  maxSeenEventsPerSession: 'MAX_SEEN_EVENTS_PER_SESSION',
+  awsMaxAttempts: 'AWS_MAX_ATTEMPTS',
+  /** Standard AWS SDK endpoint overrides; set only when talking to emulators. */
+  endpointUrl: 'AWS_ENDPOINT_URL',
+  endpointKinesis: 'AWS_ENDPOINT_URL_KINESIS',
+  endpointDynamoDb: 'AWS_ENDPOINT_URL_DYNAMODB',
+  endpointS3: 'AWS_ENDPOINT_URL_S3',
+  endpointSns: 'AWS_ENDPOINT_URL_SNS',
+  endpointSqs: 'AWS_ENDPOINT_URL_SQS',
+  endpointCloudWatch: 'AWS_ENDPOINT_URL_CLOUDWATCH',
+  accessKeyId: 'AWS_ACCESS_KEY_ID',
+  secretAccessKey: 'AWS_SECRET_ACCESS_KEY',
+  sessionToken: 'AWS_SESSION_TOKEN',
+} as const;
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Endpoints {
+  kinesis?: string;
+  dynamodb?: string;
+  s3?: string;
+  sns?: string;
+  sqs?: string;
+  cloudwatch?: string;
+}
+
+export interface Config {
+  region: string;
+  project: string;
+  environment: string;
+  service: string;
+  names: ResourceNames;
+  streamName: string;
+  tables: ResourceNames['tables'];
+  archiveBucket: string;
+  alertsTopicArn?: string;
+  logLevel: LogLevel;
+  metricsNamespace: string;
+  aggregateTtlDays: number;
+  sessionTtlDays: number;
+  maxFutureSkewMs: number;
+  maxEventAgeMs: number;
+  maxRecordBytes: number;
+  maxSeenEventsPerSession: number;
+  awsMaxAttempts: number;
+  endpoints: Endpoints;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+/**
+ * Parses the environment once, at cold start. Resource names default to
+ * `<PROJECT_NAME>-<ENVIRONMENT>-<name>` (see topology) and can each be overridden; anything
+ * malformed throws a `ConfigError` naming the variable.
+ */
+export function loadConfig(env: Env): Config {
+  const project = text(env, ENV.project) ?? DEFAULT_PROJECT;
+  const environment = text(env, ENV.environment) ?? DEFAULT_ENVIRONMENT;
+  const names = resourceNames(project, environment);
+  const logLevel = text(env, ENV.logLevel) ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(ENV.logLevel, `must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
+  }
+  const accessKeyId = text(env, ENV.accessKeyId);
+  const secretAccessKey = text(env, ENV.secretAccessKey);
+  const sessionToken = text(env, ENV.sessionToken);
+  const config: Config = {
+    region: text(env, ENV.region) ?? text(env, 'AWS_DEFAULT_REGION') ?? 'us-east-1',
+    project,
+    environment,
+    service: text(env, ENV.service) ?? 'clickstream',
+    names,
+    streamName: text(env, ENV.streamName) ?? names.stream,
+    tables: {
+      pageMetrics: text(env, ENV.pageMetricsTable) ?? names.tables.pageMetrics,
+      sessionMetrics: text(env, ENV.sessionMetricsTable) ?? names.tables.sessionMetrics,
+      counters: text(env, ENV.countersTable) ?? names.tables.counters,
+      alerts: text(env, ENV.alertsTable) ?? names.tables.alerts,
+    },
+    archiveBucket: text(env, ENV.archiveBucket) ?? names.archiveBucket,
+    logLevel: logLevel as LogLevel,
+    metricsNamespace: text(env, ENV.metricsNamespace) ?? METRICS_NAMESPACE,
+    aggregateTtlDays: number(env, ENV.aggregateTtlDays, 90, { min: 1 }),
+    sessionTtlDays: number(env, ENV.sessionTtlDays, 30, { min: 1 }),
+    maxFutureSkewMs: number(env, ENV.maxFutureSkewSeconds, 300, { min: 0 }) * 1000,
+    maxEventAgeMs: number(env, ENV.maxEventAgeHours, 24 * 7, { min: 1 }) * 3_600_000,
+    maxRecordBytes: number(env, ENV.maxRecordBytes, 1_048_576, { min: 1, integer: true }),
+    maxSeenEventsPerSession: number(env, ENV.maxSeenEventsPerSession, 20_000, { min: 100, integer: true }),
+    awsMaxAttempts: number(env, ENV.awsMaxAttempts, 5, { min: 1, integer: true }),
+    endpoints: {
+      kinesis: url(env, ENV.endpointKinesis) ?? url(env, ENV.endpointUrl),
+      dynamodb: url(env, ENV.endpointDynamoDb) ?? url(env, ENV.endpointUrl),
+      s3: url(env, ENV.endpointS3) ?? url(env, ENV.endpointUrl),
+      sns: url(env, ENV.endpointSns) ?? url(env, ENV.endpointUrl),
+      sqs: url(env, ENV.endpointSqs) ?? url(env, ENV.endpointUrl),
+      cloudwatch: url(env, ENV.endpointCloudWatch) ?? url(env, ENV.endpointUrl),
+    },
+  };
+  const topicArn = text(env, ENV.alertsTopicArn);
+  if (topicArn !== undefined) {
+    if (!topicArn.startsWith('arn:')) throw new ConfigError(ENV.alertsTopicArn, `must be an SNS topic ARN, got "${topicArn}"`);
+    config.alertsTopicArn = topicArn;
+  }
+  if (accessKeyId !== undefined && secretAccessKey !== undefined) {
+    config.credentials = sessionToken === undefined ? { accessKeyId, secretAccessKey } : { accessKeyId, secretAccessKey, sessionToken };
+  }
+  return config;
+}
+
+/** The environment a function of `service` receives; used by cdktf and the local stack alike. */
+export function functionEnvironment(options: {
+  service: string;
+  project: string;
+  environment: string;
+  names: ResourceNames;
+  alertsTopicArn?: string;
+  logLevel?: LogLevel;
+  extra?: Record<string, string>;
+}): Record<string, string> {
+  const env: Record<string, string> = {
+    [ENV.project]: options.project,
+    [ENV.environment]: options.environment,
+    [ENV.service]: options.service,
+    [ENV.streamName]: options.names.stream,
+    [ENV.pageMetricsTable]: options.names.tables.pageMetrics,
+    [ENV.sessionMetricsTable]: options.names.tables.sessionMetrics,
+    [ENV.countersTable]: options.names.tables.counters,
+    [ENV.alertsTable]: options.names.tables.alerts,
+    [ENV.archiveBucket]: options.names.archiveBucket,
+    [ENV.metricsNamespace]: METRICS_NAMESPACE,
+    [ENV.logLevel]: options.logLevel ?? 'info',
+  };
+  if (options.alertsTopicArn !== undefined) env[ENV.alertsTopicArn] = options.alertsTopicArn;
+  return { ...env, ...options.extra };
+}
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function number(env: Env, name: string, fallback: number, rules: { min?: number; integer?: boolean }): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new ConfigError(name, `must be a number, got "${raw}"`);
+  if (rules.integer && !Number.isInteger(value)) throw new ConfigError(name, `must be an integer, got "${raw}"`);
+  if (rules.min !== undefined && value < rules.min) throw new ConfigError(name, `must be at least ${rules.min}, got ${value}`);
+  return value;
+}
+
+function url(env: Env, name: string): string | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  try {
+    const parsed = new URL(raw);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('not http(s)');
+  } catch {
+    throw new ConfigError(name, `must be an http(s) URL, got "${raw}"`);
+  }
+  return raw;
+}

@@ -1,0 +1,154 @@
+/**
+ * The one source of truth for the pipeline's shape: resource names, table keys, consumer
+ * settings and the environment each function receives. The cdktf stacks and the embedded local
+ * stack both read this module, so what runs on a laptop is what runs on AWS.
+ */
+
+export const SERVICES = ['event-processor', 'anomaly-detector', 'archiver'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+export const DEFAULT_PROJECT = 'clickstream-analytics';
+export const DEFAULT_ENVIRONMENT = 'dev';
+export const METRICS_NAMESPACE = 'Clickstream';
+
+export const STREAM_DEFAULTS = {
+  shardCount: 2,
+  retentionHours: 24,
+  /** Producers partition by session so a session's events stay ordered on one shard. */
+  partitionKeyField: 'session_id',
+} as const;
+
+export type AttributeType = 'S' | 'N' | 'B';
+
+export interface KeyAttribute {
+  name: string;
+  type: AttributeType;
+}
+
+export interface IndexDefinition {
+  indexName: string;
+  hashKey: KeyAttribute;
+  rangeKey?: KeyAttribute;
+  nonKeyAttributes: readonly string[];
+}
+
+export interface TableDefinition {
+  /** Appended to `<project>-<environment>-`. */
+  suffix: string;
+  hashKey: KeyAttribute;
+  rangeKey?: KeyAttribute;
+  globalSecondaryIndexes: readonly IndexDefinition[];
+  ttlAttribute: 'ttl';
+}
+
+export const TABLES = {
+  pageMetrics: {
+    suffix: 'page-metrics',
+    hashKey: { name: 'page_url', type: 'S' },
+    rangeKey: { name: 'window_start', type: 'S' },
+    // Top pages over the last N minutes read one partition per minute here: no scans.
+    globalSecondaryIndexes: [
+      {
+        indexName: 'by-window',
+        hashKey: { name: 'window_start', type: 'S' },
+        rangeKey: { name: 'page_url', type: 'S' },
+        nonKeyAttributes: ['page_views', 'events'],
+      },
+    ],
+    ttlAttribute: 'ttl',
+  },
+  sessionMetrics: {
+    suffix: 'session-metrics',
+    hashKey: { name: 'session_id', type: 'S' },
+    globalSecondaryIndexes: [],
+    ttlAttribute: 'ttl',
+  },
+  counters: {
+    suffix: 'counters',
+    hashKey: { name: 'metric_name', type: 'S' },
+    rangeKey: { name: 'window_start', type: 'S' },
+    globalSecondaryIndexes: [],
+    ttlAttribute: 'ttl',
+  },
+  alerts: {
+    suffix: 'alerts',
+    hashKey: { name: 'pk', type: 'S' },
+    rangeKey: { name: 'sk', type: 'S' },
+    globalSecondaryIndexes: [],
+    ttlAttribute: 'ttl',
+  },
+} as const satisfies Record<string, TableDefinition>;
+
+export type TableKey = keyof typeof TABLES;
+
+export type StartingPosition = 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP';
+
+/** Event source mapping and function settings, named as Lambda names them. */
+export interface ConsumerSettings {
+  batchSize: number;
+  maximumBatchingWindowInSeconds: number;
+  startingPosition: StartingPosition;
+  parallelizationFactor: number;
+  bisectBatchOnFunctionError: boolean;
+  /** -1 retries until the record expires. */
+  maximumRetryAttempts: number;
+  /** -1 keeps records until the stream's retention drops them. */
+  maximumRecordAgeInSeconds: number;
+  reportBatchItemFailures: boolean;
+  timeoutSeconds: number;
+  memorySizeMb: number;
+}
+
+const consumerDefaults: ConsumerSettings = {
+  batchSize: 100,
+  maximumBatchingWindowInSeconds: 0,
+  startingPosition: 'TRIM_HORIZON',
+  parallelizationFactor: 1,
+  bisectBatchOnFunctionError: true,
+  maximumRetryAttempts: 3,
+  maximumRecordAgeInSeconds: 3600,
+  reportBatchItemFailures: true,
+  timeoutSeconds: 60,
+  memorySizeMb: 256,
+};
+
+/** Per-service consumer settings. The archiver batches more to write fewer, larger objects. */
+export const CONSUMERS: Readonly<Record<ServiceName, ConsumerSettings>> = {
+  'event-processor': { ...consumerDefaults },
+  'anomaly-detector': { ...consumerDefaults },
+  archiver: { ...consumerDefaults, batchSize: 1000, maximumBatchingWindowInSeconds: 10 },
+};
+
+export interface ResourceNames {
+  prefix: string;
+  stream: string;
+  tables: Record<TableKey, string>;
+  archiveBucket: string;
+  alertsTopic: string;
+  /** SQS queue subscribed to the alerts topic (local stack: how users read alerts). */
+  alertsQueue: string;
+  onFailureQueues: Record<ServiceName, string>;
+  functions: Record<ServiceName, string>;
+}
+
+/** Every resource name, from the project and environment: `<project>-<environment>-<name>`. */
+export function resourceNames(project = DEFAULT_PROJECT, environment = DEFAULT_ENVIRONMENT): ResourceNames {
+  const prefix = `${project}-${environment}`;
+  const perService = (suffix: string) =>
+    Object.fromEntries(SERVICES.map((service) => [service, `${prefix}-${service}${suffix}`])) as Record<ServiceName, string>;
+  return {
+    prefix,
+    stream: `${prefix}-events`,
+    tables: {
+      pageMetrics: `${prefix}-${TABLES.pageMetrics.suffix}`,
+      sessionMetrics: `${prefix}-${TABLES.sessionMetrics.suffix}`,
+      counters: `${prefix}-${TABLES.counters.suffix}`,
+      alerts: `${prefix}-${TABLES.alerts.suffix}`,
+    },
+    archiveBucket: `${prefix}-archive`,
+    alertsTopic: `${prefix}-alerts`,
+    alertsQueue: `${prefix}-alerts-inbox`,
+    onFailureQueues: perService('-on-failure'),
+    functions: perService(''),
+  };
+}
