@@ -6,6 +6,7 @@ const transform: Config['transform'] = {
   '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
 };
 const transformIgnorePatterns = ['/node_modules/(?!(@middy)/)'];
+const moduleNameMapper = { '^@clickstream/shared$': '<rootDir>/shared/src/index.ts' };
 
 const config: Config = {
   projects: [
@@ -14,6 +15,7 @@ const config: Config = {
       testEnvironment: 'node',
       transform,
       transformIgnorePatterns,
+      moduleNameMapper,
       testMatch: ['<rootDir>/**/test/unit/**/*.test.ts'],
     },
     {
@@ -21,6 +23,7 @@ const config: Config = {
       testEnvironment: 'node',
       transform,
       transformIgnorePatterns,
+      moduleNameMapper,
       testMatch: ['<rootDir>/**/test/integration/**/*.test.ts', '<rootDir>/**/test/e2e/**/*.test.ts'],
       slowTestThreshold: 30,
     },

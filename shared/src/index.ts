@@ -1,3 +1,4 @@
+export { backoffDelay, chunk, mapWithConcurrency, sleep } from './concurrency';
 export { createDynamoDbClient, createKinesisClient, clientOptions, httpHandler } from './clients';
 export { ENV, functionEnvironment, loadConfig, LOG_LEVELS, type Config, type Endpoints, type Env, type LogLevel } from './config';
 export { ClickstreamError, ConfigError, StoreWriteError } from './errors';
@@ -5,6 +6,7 @@ export { eventRevenue, isKnownEventType, KNOWN_EVENT_TYPES, type ClickstreamEven
 export { compareSequenceNumbers, decodeKinesisRecord, sequenceKey, type StreamRecord } from './kinesis';
 export { createLogger, requestLogger, type Logger } from './logger';
 export { MetricsLogger, parseEmfLine, stdoutEmfWriter, type EmfDatapoint, type EmfWriter, type MetricUnit } from './metrics';
+export { observability, type ObservedContext } from './middleware';
 export { normalizePagePath } from './page-url';
 export { minuteWindow, ttlAfter, windowStartMs } from './time';
 export {

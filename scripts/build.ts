@@ -1,0 +1,47 @@
+/**
+ * Bundles each service's Lambda handler with esbuild into dist/<service>/index.js
+ * (CommonJS, Node 22, the runtime Lambda runs: nodejs22.x). The AWS SDK is bundled too, so the
+ * deployed code runs the exact SDK version the tests ran.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { SERVICES } from '@clickstream/shared';
+
+const root = path.resolve(__dirname, '..');
+
+export async function buildServices(outRoot = path.join(root, 'dist')): Promise<Array<{ service: string; outfile: string }>> {
+  const built: Array<{ service: string; outfile: string }> = [];
+  for (const service of SERVICES) {
+    const entry = path.join(root, 'services', service, 'src', 'handler.ts');
+    if (!existsSync(entry)) continue;
+    const outfile = path.join(outRoot, service, 'index.js');
+    await build({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'cjs',
+      sourcemap: true,
+      minify: true,
+      keepNames: true,
+      legalComments: 'none',
+      tsconfig: path.join(root, 'tsconfig.json'),
+      logLevel: 'warning',
+    });
+    built.push({ service, outfile });
+  }
+  return built;
+}
+
+if (require.main === module) {
+  buildServices()
+    .then((built) => {
+      for (const { service, outfile } of built) console.log(`built ${service} → ${path.relative(root, outfile)}`);
+    })
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    });
+}

@@ -1,0 +1,178 @@
+import { eventRevenue, ttlAfter, type ClickstreamEvent } from '@clickstream/shared';
+import { SeenEvents, type Sighting } from './seen-events';
+
+/** A `session-metrics` item as stored (DESIGN.md stored contract) plus its bookkeeping. */
+export interface SessionItem {
+  session_id: string;
+  user_id?: string;
+  first_event_at: string;
+  last_event_at: string;
+  duration_seconds: number;
+  event_count: number;
+  page_views: number;
+  entry_page?: string;
+  exit_page?: string;
+  /** Event time of `entry_page` / `exit_page`, so a late event can still move them. */
+  entry_page_at?: string;
+  exit_page_at?: string;
+  is_bounce: boolean;
+  converted: boolean;
+  revenue: number;
+  device_type?: string;
+  country?: string;
+  ttl: number;
+  /** Packed `SeenEvents`: the dedup and redelivery fence for this session. */
+  seen_events?: Uint8Array;
+}
+
+/** An accepted event with the identity of the record that carried it. */
+export interface SessionEvent {
+  event: ClickstreamEvent;
+  /** `shardId:sequenceNumber` */
+  recordId: string;
+}
+
+export interface SessionUpdate {
+  /** The item to write, or undefined when nothing changed (every event was seen before). */
+  item?: SessionItem;
+  /** Per input event, in input order. */
+  sightings: Sighting[];
+}
+
+export interface SessionOptions {
+  sessionTtlDays: number;
+  maxSeenEventsPerSession: number;
+}
+
+/**
+ * Applies a batch's events (in stream order) to a session. Pure: same inputs, same output.
+ * Events seen before (redelivered or resent) leave the session untouched.
+ */
+export function applyToSession(existing: SessionItem | undefined, events: readonly SessionEvent[], options: SessionOptions): SessionUpdate {
+  const seen = SeenEvents.decode(existing?.seen_events);
+  const sightings: Sighting[] = [];
+  let state: MutableSession | undefined = existing === undefined ? undefined : fromItem(existing);
+  let changed = false;
+  for (const { event, recordId } of events) {
+    const sighting = seen.observe(event.event_id, recordId);
+    sightings.push(sighting);
+    if (sighting !== 'new') continue;
+    state = state === undefined ? startSession(event) : addEvent(state, event);
+    changed = true;
+  }
+  if (!changed || state === undefined) return { sightings };
+  return { item: toItem(state, seen.encode(options.maxSeenEventsPerSession), options), sightings };
+}
+
+interface MutableSession {
+  sessionId: string;
+  userId?: string;
+  firstMs: number;
+  lastMs: number;
+  eventCount: number;
+  pageViews: number;
+  entryPage?: string;
+  entryPageMs?: number;
+  exitPage?: string;
+  exitPageMs?: number;
+  converted: boolean;
+  revenue: number;
+  deviceType?: string;
+  country?: string;
+}
+
+function startSession(event: ClickstreamEvent): MutableSession {
+  return addEvent(
+    {
+      sessionId: event.session_id,
+      firstMs: event.event_time_ms,
+      lastMs: event.event_time_ms,
+      eventCount: 0,
+      pageViews: 0,
+      converted: false,
+      revenue: 0,
+    },
+    event,
+  );
+}
+
+function addEvent(state: MutableSession, event: ClickstreamEvent): MutableSession {
+  const time = event.event_time_ms;
+  if (event.user_id !== undefined && (state.userId === undefined || time >= state.lastMs)) state.userId = event.user_id;
+  state.firstMs = Math.min(state.firstMs, time);
+  state.lastMs = Math.max(state.lastMs, time);
+  state.eventCount += 1;
+  if (event.event_type === 'page_view') state.pageViews += 1;
+  if (event.page_path !== undefined) {
+    if (state.entryPageMs === undefined || time < state.entryPageMs) {
+      state.entryPage = event.page_path;
+      state.entryPageMs = time;
+    }
+    if (state.exitPageMs === undefined || time >= state.exitPageMs) {
+      state.exitPage = event.page_path;
+      state.exitPageMs = time;
+    }
+  }
+  if (event.event_type === 'purchase') state.converted = true;
+  state.revenue = roundCurrency(state.revenue + eventRevenue(event));
+  state.deviceType ??= event.device_type;
+  state.country ??= event.country;
+  return state;
+}
+
+function roundCurrency(amount: number): number {
+  return Math.round(amount * 1e6) / 1e6;
+}
+
+function fromItem(item: SessionItem): MutableSession {
+  const state: MutableSession = {
+    sessionId: item.session_id,
+    firstMs: Date.parse(item.first_event_at),
+    lastMs: Date.parse(item.last_event_at),
+    eventCount: item.event_count,
+    pageViews: item.page_views,
+    converted: item.converted,
+    revenue: item.revenue,
+  };
+  if (item.user_id !== undefined) state.userId = item.user_id;
+  if (item.entry_page !== undefined && item.entry_page_at !== undefined) {
+    state.entryPage = item.entry_page;
+    state.entryPageMs = Date.parse(item.entry_page_at);
+  }
+  if (item.exit_page !== undefined && item.exit_page_at !== undefined) {
+    state.exitPage = item.exit_page;
+    state.exitPageMs = Date.parse(item.exit_page_at);
+  }
+  if (item.device_type !== undefined) state.deviceType = item.device_type;
+  if (item.country !== undefined) state.country = item.country;
+  return state;
+}
+
+function toItem(state: MutableSession, seenEvents: Uint8Array, options: SessionOptions): SessionItem {
+  const item: SessionItem = {
+    session_id: state.sessionId,
+    first_event_at: new Date(state.firstMs).toISOString(),
+    last_event_at: new Date(state.lastMs).toISOString(),
+    duration_seconds: Math.round((state.lastMs - state.firstMs) / 1000),
+    event_count: state.eventCount,
+    page_views: state.pageViews,
+    // A single-page session (at most one page view) is a bounce.
+    is_bounce: state.pageViews <= 1,
+    converted: state.converted,
+    revenue: state.revenue,
+    ttl: ttlAfter(state.lastMs, options.sessionTtlDays),
+    seen_events: seenEvents,
+  };
+  if (state.userId !== undefined) item.user_id = state.userId;
+  if (state.entryPage !== undefined && state.entryPageMs !== undefined) {
+    item.entry_page = state.entryPage;
+    item.entry_page_at = new Date(state.entryPageMs).toISOString();
+  }
+  if (state.exitPage !== undefined && state.exitPageMs !== undefined) {
+    item.exit_page = state.exitPage;
+    item.exit_page_at = new Date(state.exitPageMs).toISOString();
+  }
+  if (state.deviceType !== undefined) item.device_type = state.deviceType;
+  if (state.country !== undefined) item.country = state.country;
+  return item;
+}
