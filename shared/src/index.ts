@@ -26,3 +26,4 @@ export {
   type TableKey,
 } from './topology';
 export { decodeEvent, REJECTION_REASONS, type Accepted, type RecordOrigin, type Rejection, type RejectionReason, type ValidationOptions, type ValidationResult } from './validate';
+export { cloudWatchDashboardBody, DASHBOARD, fillPlaceholders, searchExpression, type DashboardDefinition, type DashboardNames, type DashboardWidget, type MetricSearch, type MetricStat, type MetricTemplate, type WidgetView } from './dashboard';

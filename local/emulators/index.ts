@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo, Server } from 'node:net';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** A running emulator: where it listens and how to stop it. */
+export interface Emulator {
+  name: string;
+  endpoint: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export interface EmulatorOptions {
+  /** 0 picks a free port. */
+  port: number;
+  /** Keep data on disk here (LevelDB); in memory when undefined. */
+  dataDir?: string;
+}
+
+const HOST = '127.0.0.1';
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} on ${HOST} is already in use`, { cause: error }) : error),
+    );
+    server.listen(port, HOST, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
+  });
+}
+
+/** kinesalite, in process: Kinesis on loopback, about 16–22k records/s written here. */
+export async function startKinesis(options: EmulatorOptions): Promise<Emulator> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const kinesalite = require('kinesalite') as (options: Record<string, unknown>) => Server;
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const server = kinesalite({
+    createStreamMs: 20,
+    deleteStreamMs: 20,
+    updateStreamMs: 20,
+    shardLimit: 100,
+    ...(options.dataDir ? { path: options.dataDir } : {}),
+  });
+  const port = await listen(server, options.port);
+  return { name: 'kinesis', endpoint: `http://${HOST}:${port}`, port, stop: () => closeServer(server) };
+}
+
+/** dynalite, in process: DynamoDB on loopback (no transactions, no TTL expiry). */
+export async function startDynamoDb(options: EmulatorOptions): Promise<Emulator> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const server = dynalite({
+    createTableMs: 20,
+    deleteTableMs: 20,
+    updateTableMs: 20,
+    ...(options.dataDir ? { path: options.dataDir } : {}),
+  });
+  const port = await listen(server, options.port);
+  return { name: 'dynamodb', endpoint: `http://${HOST}:${port}`, port, stop: () => closeServer(server) };
+}
+
+/** fauxqs 1.9 (SNS, SQS, S3; in memory) as a child process: it ships ES modules only. */
+export async function startFauxqs(options: Pick<EmulatorOptions, 'port'>): Promise<Emulator> {
+  const script = path.join(__dirname, 'fauxqs-server.mjs');
+  const child: ChildProcess = spawn(process.execPath, [script, String(options.port)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const stderr: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('fauxqs did not start within 15 s')), 15_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      const detail = stderr.join('').trim();
+      reject(new Error(`fauxqs exited with code ${code} before listening${/EADDRINUSE/.test(detail) ? `: port ${options.port} on ${HOST} is already in use` : `: ${detail.slice(-500)}`}`));
+    });
+    createInterface({ input: child.stdout! }).once('line', (line) => {
+      clearTimeout(timer);
+      resolve((JSON.parse(line) as { port: number }).port);
+    });
+  });
+  child.removeAllListeners('exit');
+  return {
+    name: 'sns-sqs-s3',
+    endpoint: `http://${HOST}:${port}`,
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}

@@ -1,0 +1,109 @@
+import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, UpdateTimeToLiveCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, ResourceInUseException as StreamInUseException, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { sleep, TABLES, type ResourceNames, type ServiceName, type TableDefinition } from '@clickstream/shared';
+
+/** What provisioning created (or found): the ARNs and URLs the local stack wires together. */
+export interface ProvisionedResources {
+  streamArn: string;
+  alertsTopicArn: string;
+  alertsQueueUrl: string;
+  onFailureQueues: Record<ServiceName, { url: string; arn: string }>;
+}
+
+export interface ProvisionClients {
+  kinesis: KinesisClient;
+  dynamodb: DynamoDBClient;
+  s3: S3Client;
+  sns: SNSClient;
+  sqs: SQSClient;
+}
+
+/**
+ * Creates the stream, tables, bucket, topic and queues of the topology; anything that already
+ * exists (a restart with a data directory) is kept as it is.
+ */
+export async function provision(clients: ProvisionClients, names: ResourceNames, shardCount: number): Promise<ProvisionedResources> {
+  const [streamArn] = await Promise.all([
+    createStream(clients.kinesis, names.stream, shardCount),
+    ...Object.entries(TABLES).map(([key, definition]) => createTable(clients.dynamodb, names.tables[key as keyof typeof TABLES], definition)),
+    clients.s3.send(new CreateBucketCommand({ Bucket: names.archiveBucket })).catch(ignoreIf('BucketAlreadyOwnedByYou', 'BucketAlreadyExists')),
+  ]);
+  const { TopicArn: alertsTopicArn } = await clients.sns.send(new CreateTopicCommand({ Name: names.alertsTopic }));
+  const alertsQueue = await createQueue(clients.sqs, names.alertsQueue);
+  await clients.sns.send(new SubscribeCommand({ TopicArn: alertsTopicArn, Protocol: 'sqs', Endpoint: alertsQueue.arn }));
+  const onFailureQueues = Object.fromEntries(
+    await Promise.all(Object.entries(names.onFailureQueues).map(async ([service, queueName]) => [service, await createQueue(clients.sqs, queueName)] as const)),
+  ) as Record<ServiceName, { url: string; arn: string }>;
+  return { streamArn, alertsTopicArn: alertsTopicArn!, alertsQueueUrl: alertsQueue.url, onFailureQueues };
+}
+
+async function createStream(kinesis: KinesisClient, streamName: string, shardCount: number): Promise<string> {
+  try {
+    await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shardCount }));
+  } catch (error) {
+    if (!(error instanceof StreamInUseException)) throw error;
+  }
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const { StreamDescriptionSummary: summary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+    if (summary?.StreamStatus === 'ACTIVE') return summary.StreamARN!;
+    await sleep(25);
+  }
+  throw new Error(`stream ${streamName} did not become ACTIVE`);
+}
+
+async function createTable(dynamodb: DynamoDBClient, tableName: string, definition: TableDefinition): Promise<void> {
+  const keys = [definition.hashKey, ...(definition.rangeKey ? [definition.rangeKey] : [])];
+  const indexKeys = definition.globalSecondaryIndexes.flatMap((index) => [index.hashKey, ...(index.rangeKey ? [index.rangeKey] : [])]);
+  const attributes = new Map([...keys, ...indexKeys].map((key) => [key.name, key.type]));
+  try {
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+        KeySchema: [
+          { AttributeName: definition.hashKey.name, KeyType: 'HASH' },
+          ...(definition.rangeKey ? [{ AttributeName: definition.rangeKey.name, KeyType: 'RANGE' as const }] : []),
+        ],
+        ...(definition.globalSecondaryIndexes.length === 0
+          ? {}
+          : {
+              GlobalSecondaryIndexes: definition.globalSecondaryIndexes.map((index) => ({
+                IndexName: index.indexName,
+                KeySchema: [
+                  { AttributeName: index.hashKey.name, KeyType: 'HASH' as const },
+                  ...(index.rangeKey ? [{ AttributeName: index.rangeKey.name, KeyType: 'RANGE' as const }] : []),
+                ],
+                Projection: { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.nonKeyAttributes] },
+              })),
+            }),
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+  }
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const { Table: table } = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+    if (table?.TableStatus === 'ACTIVE') break;
+    await sleep(25);
+  }
+  // dynalite has no TTL API (UnknownOperationException); DynamoDB Local and AWS do.
+  await dynamodb
+    .send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: definition.ttlAttribute, Enabled: true } }))
+    .catch(ignoreIf('UnknownOperationException', 'ValidationException'));
+}
+
+async function createQueue(sqs: SQSClient, queueName: string): Promise<{ url: string; arn: string }> {
+  const { QueueUrl: url } = await sqs.send(new CreateQueueCommand({ QueueName: queueName }));
+  const { Attributes: attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+  return { url: url!, arn: attributes!.QueueArn! };
+}
+
+function ignoreIf(...names: string[]) {
+  return (error: unknown) => {
+    if (!names.includes((error as Error).name)) throw error;
+  };
+}

@@ -1,0 +1,30 @@
+import type { Env, EmfWriter, Logger, ServiceName } from '@clickstream/shared';
+import type { LambdaInvoke } from './esm/event-source-mapping';
+
+/**
+ * How the local stack loads a service: the same `createHandler(dependenciesFromEnv(env))` that
+ * runs on Lambda, with the log and metric destinations pointed at the local telemetry.
+ */
+export interface ServiceModule {
+  createHandler(deps: never): unknown;
+  dependenciesFromEnv(env: Env, overrides: { logger?: Logger; emfWriter?: EmfWriter }): unknown;
+}
+
+const loaders: Record<ServiceName, (() => Promise<ServiceModule>) | undefined> = {
+  'event-processor': () => import('../services/event-processor/src/handler'),
+  'anomaly-detector': undefined,
+  archiver: undefined,
+};
+
+/** Services the local stack can run (each has a handler in services/<name>/src/handler.ts). */
+export function availableServices(): ServiceName[] {
+  return (Object.keys(loaders) as ServiceName[]).filter((service) => loaders[service] !== undefined);
+}
+
+export async function loadServiceHandler(service: ServiceName, env: Env, overrides: { logger: Logger; emfWriter: EmfWriter }): Promise<LambdaInvoke> {
+  const loader = loaders[service];
+  if (loader === undefined) throw new Error(`service ${service} has no handler yet`);
+  const module = await loader();
+  const create = module.createHandler as (deps: unknown) => LambdaInvoke;
+  return create(module.dependenciesFromEnv(env, overrides));
+}
