@@ -163,6 +163,27 @@ export function functionEnvironment(options: {
   return { ...env, ...options.extra };
 }
 
+/** Reads a trimmed, non-empty variable (services parse their own settings with these). */
+export function readText(env: Env, name: string): string | undefined {
+  return text(env, name);
+}
+
+/** Reads a number, failing loudly with the variable's name when malformed or below `min`. */
+export function readNumber(env: Env, name: string, fallback: number, rules: { min?: number; max?: number; integer?: boolean } = {}): number {
+  const value = number(env, name, fallback, rules);
+  if (rules.max !== undefined && value > rules.max) throw new ConfigError(name, `must be at most ${rules.max}, got ${value}`);
+  return value;
+}
+
+/** Reads `true`/`false` (also 1/0, yes/no). */
+export function readBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
 function text(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === undefined || value === '' ? undefined : value;
