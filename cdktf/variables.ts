@@ -63,7 +63,7 @@ export class StackVariables extends Construct {
       type: 'string',
       default: DEFAULT_PROJECT,
       description: 'Project name; the first part of every resource name.',
-      validation: [{ condition: '${can(regex("^[a-z0-9-]{1,32}$", var.project_name))}', errorMessage: 'project_name must be 1-32 characters of a-z, 0-9 and -.' }],
+      validation: [{ condition: '${can(regex("^[a-z0-9-]{1,24}$", var.project_name))}', errorMessage: 'project_name must be 1-24 characters of a-z, 0-9 and -.' }],
     });
     this.kinesisShardCount = v('kinesis_shard_count', {
       type: 'number',

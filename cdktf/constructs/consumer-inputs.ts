@@ -1,0 +1,54 @@
+import type { KinesisStream } from '@cdktn/provider-aws/lib/kinesis-stream';
+import type { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
+import { CONSUMERS, functionEnvironment, type LogLevel, type ResourceNames, type ServiceName } from '@clickstream/shared';
+import type { Bundles } from '../bundles';
+import type { StreamConsumerFunctionProps } from './stream-consumer-function';
+
+/** What every service construct receives from the stack. */
+export interface ConsumerInputs {
+  project: string;
+  environment: string;
+  /** resourceNames() of the deployment, with the archive bucket's actual name. */
+  names: ResourceNames;
+  bundles: Bundles;
+  stream: KinesisStream;
+  key: KmsKey;
+  memorySize: number;
+  timeout: number;
+  logRetentionDays: number;
+  logLevel: string;
+}
+
+/** Role names: `<function name>-role`. */
+export const roleName = (functionName: string) => `${functionName}-role`;
+
+/** The StreamConsumerFunction props every service shares; the service adds statements and batch size. */
+export function consumerProps(
+  service: ServiceName,
+  inputs: ConsumerInputs,
+  extra: { batchSize: number; alertsTopicArn?: string },
+): Omit<StreamConsumerFunctionProps, 'statements'> {
+  return {
+    service,
+    functionName: inputs.names.functions[service],
+    roleName: roleName(inputs.names.functions[service]),
+    onFailureQueueName: inputs.names.onFailureQueues[service],
+    bundle: inputs.bundles[service],
+    stream: inputs.stream,
+    key: inputs.key,
+    settings: CONSUMERS[service],
+    batchSize: extra.batchSize,
+    memorySize: inputs.memorySize,
+    timeout: inputs.timeout,
+    logRetentionDays: inputs.logRetentionDays,
+    environment: functionEnvironment({
+      service,
+      project: inputs.project,
+      environment: inputs.environment,
+      names: inputs.names,
+      alertsTopicArn: extra.alertsTopicArn,
+      // A Terraform variable (validated against the pino levels) at deploy time.
+      logLevel: inputs.logLevel as LogLevel,
+    }),
+  };
+}
