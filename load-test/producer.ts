@@ -1,0 +1,46 @@
+import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import { backoffDelay, chunk, sleep } from '@clickstream/shared';
+
+export const PUT_RECORDS_LIMIT = 500;
+
+export interface PutResult {
+  sent: number;
+  failed: number;
+  /** PutRecords calls made, retries included. */
+  requests: number;
+  /** Entries that were throttled or failed at least once and were retried. */
+  retried: number;
+}
+
+/**
+ * Sends records with PutRecords in batches of up to 500 and retries only the failed entries
+ * (throttled shards answer per entry), as Kinesis producers must.
+ */
+export async function putRecords(
+  kinesis: KinesisClient,
+  streamName: string,
+  records: ReadonlyArray<{ partitionKey: string; data: string | Uint8Array }>,
+  options: { maxAttempts?: number } = {},
+): Promise<PutResult> {
+  const result: PutResult = { sent: 0, failed: 0, requests: 0, retried: 0 };
+  for (const group of chunk(records, PUT_RECORDS_LIMIT)) {
+    let pending: PutRecordsRequestEntry[] = group.map((record) => ({
+      PartitionKey: record.partitionKey,
+      Data: typeof record.data === 'string' ? Buffer.from(record.data) : record.data,
+    }));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt >= (options.maxAttempts ?? 8)) {
+        result.failed += pending.length;
+        break;
+      }
+      if (attempt > 0) await sleep(backoffDelay(attempt, 100));
+      result.requests++;
+      const response = await kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records: pending }));
+      const failedEntries = pending.filter((_, index) => response.Records?.[index]?.ErrorCode !== undefined);
+      result.sent += pending.length - failedEntries.length;
+      result.retried += failedEntries.length;
+      pending = failedEntries;
+    }
+  }
+  return result;
+}
