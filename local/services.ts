@@ -13,7 +13,7 @@ export interface ServiceModule {
 const loaders: Record<ServiceName, (() => Promise<ServiceModule>) | undefined> = {
   'event-processor': () => import('../services/event-processor/src/handler'),
   'anomaly-detector': undefined,
-  archiver: undefined,
+  archiver: () => import('../services/archiver/src/handler'),
 };
 
 /** Services the local stack can run (each has a handler in services/<name>/src/handler.ts). */
