@@ -1,0 +1,145 @@
+import { SERVICES, type ServiceName } from '@clickstream/shared';
+import { parsePolicy, refOf, resourceAt, resources, synthAll, type Json } from '../synth';
+
+/**
+ * `Resource: "*"` is allowed only where AWS offers nothing narrower. Each case, with why:
+ */
+const RESOURCE_WILDCARD_ALLOWED: Record<string, string> = {
+  // A key policy is attached to one key; "*" there means "this key" and is the only value KMS accepts.
+  AccountAdministersAndDelegatesViaIam: 'KMS key policy: "*" is the key itself',
+  CloudWatchAlarmsPublishToEncryptedTopic: 'KMS key policy: "*" is the key itself',
+};
+
+/** Wildcard actions are allowed only to deny (denying more is the safe direction). */
+const WILDCARD_DENY_ALLOWED: Record<string, string> = {
+  DenyInsecureTransport: 'TLS-only bucket policy denies every S3 action over plain HTTP',
+};
+
+function policyDocuments(json: Json): Documents {
+  const documents: Documents = [];
+  const collect = (type: string, attribute: string) => {
+    for (const [id, resource] of Object.entries(resources(json, type))) {
+      documents.push({ where: `${type}.${id}.${attribute}`, statements: parsePolicy(resource[attribute]).Statement });
+    }
+  };
+  collect('aws_iam_role_policy', 'policy');
+  collect('aws_iam_role', 'assume_role_policy');
+  collect('aws_kms_key', 'policy');
+  collect('aws_s3_bucket_policy', 'policy');
+  collect('aws_sqs_queue_policy', 'policy');
+  collect('aws_sns_topic_policy', 'policy');
+  return documents;
+}
+
+const asList = (value: unknown): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [String(value)]);
+
+type Documents = Array<{ where: string; statements: Json[] }>;
+
+function wildcardActions(documents: Documents): string[] {
+  return documents.flatMap(({ where, statements }) =>
+    statements
+      .filter((s) => asList(s.Action).some((action) => action.includes('*')) || s.NotAction !== undefined)
+      .filter((s) => !(s.Effect === 'Deny' && s.Sid in WILDCARD_DENY_ALLOWED))
+      .map((s) => `${where}: ${s.Sid} ${JSON.stringify(s.Action)}`),
+  );
+}
+
+function unexplainedWildcardResources(documents: Documents): string[] {
+  return documents.flatMap(({ where, statements }) =>
+    statements
+      .filter((s) => asList(s.Resource).includes('*') || s.NotResource !== undefined)
+      .filter((s) => !(s.Sid in RESOURCE_WILDCARD_ALLOWED && where.startsWith('aws_kms_key')))
+      .map((s) => `${where}: ${s.Sid}`),
+  );
+}
+
+describe('policy checks', () => {
+  it('flag wildcard actions and unexplained wildcard resources', () => {
+    const documents: Documents = [
+      {
+        where: 'aws_iam_role_policy.x.policy',
+        statements: [
+          { Sid: 'A', Effect: 'Allow', Action: ['dynamodb:*'], Resource: 'arn:aws:dynamodb:::table/t' },
+          { Sid: 'B', Effect: 'Allow', Action: ['s3:GetObject'], Resource: '*' },
+          { Sid: 'AccountAdministersAndDelegatesViaIam', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: '*' },
+          { Sid: 'DenyInsecureTransport', Effect: 'Allow', Action: ['s3:*'], Resource: 'arn:aws:s3:::b' },
+        ],
+      },
+    ];
+    expect(wildcardActions(documents).map((v) => v.split(': ')[1]!.split(' ')[0])).toEqual(['A', 'DenyInsecureTransport']);
+    expect(unexplainedWildcardResources(documents).map((v) => v.split(': ')[1])).toEqual(['B', 'AccountAdministersAndDelegatesViaIam']);
+  });
+});
+
+describe.each(synthAll().map(({ stack, json }) => [stack.node.id, json] as const))('%s policies', (_id, json) => {
+  const documents = policyDocuments(json);
+
+  it('finds the policies to check', () => {
+    expect(documents.filter((d) => d.where.startsWith('aws_iam_role_policy'))).toHaveLength(SERVICES.length);
+    expect(documents.length).toBeGreaterThanOrEqual(SERVICES.length * 2 + 2);
+  });
+
+  it('never allows a wildcard action', () => {
+    expect(wildcardActions(documents)).toEqual([]);
+  });
+
+  it('uses resource "*" only in the explained cases', () => {
+    expect(unexplainedWildcardResources(documents)).toEqual([]);
+  });
+
+  it('gives each function a role of its own, assumable by Lambda only', () => {
+    const roleNames = Object.values(resources(json, 'aws_iam_role')).map((r) => r.name);
+    expect(new Set(roleNames).size).toBe(SERVICES.length);
+    for (const role of Object.values(resources(json, 'aws_iam_role'))) {
+      expect(parsePolicy(role.assume_role_policy).Statement).toEqual([
+        { Sid: 'LambdaAssumesRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: ['sts:AssumeRole'] },
+      ]);
+    }
+  });
+
+  const key = refOf(json, 'aws_kms_key', 'encryption/key', 'arn');
+  const stream = refOf(json, 'aws_kinesis_stream', 'stream/stream', 'arn');
+  const table = (name: string) => refOf(json, 'aws_dynamodb_table', `tables/${name}`, 'arn');
+  const bucket = refOf(json, 'aws_s3_bucket', 'archive/bucket', 'arn');
+  const topic = refOf(json, 'aws_sns_topic', 'alerts/topic', 'arn');
+  const kinesisRead = ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'];
+  const dynamodbActions = ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
+
+  const common = (service: ServiceName) => [
+    {
+      Sid: 'WriteOwnLogs',
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: `${refOf(json, 'aws_cloudwatch_log_group', `${service}/consumer/logs`, 'arn')}:*`,
+    },
+    { Sid: 'ReadStream', Effect: 'Allow', Action: kinesisRead, Resource: stream },
+    { Sid: 'SendToOnFailureQueue', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: refOf(json, 'aws_sqs_queue', `${service}/consumer/on-failure`, 'arn') },
+    { Sid: 'UseDataKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: key },
+  ];
+  const expected: Record<ServiceName, Json[]> = {
+    'event-processor': [
+      ...common('event-processor'),
+      {
+        Sid: 'AggregateTables',
+        Effect: 'Allow',
+        Action: dynamodbActions,
+        Resource: [table('pageMetrics'), `${table('pageMetrics')}/index/by-window`, table('sessionMetrics'), table('counters')],
+      },
+    ],
+    'anomaly-detector': [
+      ...common('anomaly-detector'),
+      { Sid: 'AlertsTable', Effect: 'Allow', Action: dynamodbActions, Resource: [table('alerts')] },
+      { Sid: 'PublishAlerts', Effect: 'Allow', Action: ['sns:Publish'], Resource: topic },
+    ],
+    archiver: [
+      ...common('archiver'),
+      { Sid: 'WriteArchiveObjects', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`${bucket}/events/*`, `${bucket}/quarantine/*`] },
+    ],
+  };
+
+  it.each(SERVICES)('grants %s exactly what it uses', (service) => {
+    const policy = resourceAt(json, 'aws_iam_role_policy', `${service}/consumer/policy`);
+    expect(policy.role).toBe(refOf(json, 'aws_iam_role', `${service}/consumer/role`, 'id'));
+    expect(parsePolicy(policy.policy).Statement).toEqual(expected[service]);
+  });
+});
