@@ -28,7 +28,7 @@ export interface ProvisionClients {
 export async function provision(clients: ProvisionClients, names: ResourceNames, shardCount: number): Promise<ProvisionedResources> {
   const [streamArn] = await Promise.all([
     createStream(clients.kinesis, names.stream, shardCount),
-    ...Object.entries(TABLES).map(([key, definition]) => createTable(clients.dynamodb, names.tables[key as keyof typeof TABLES], definition)),
+    createTables(clients.dynamodb, names),
     clients.s3.send(new CreateBucketCommand({ Bucket: names.archiveBucket })).catch(ignoreIf('BucketAlreadyOwnedByYou', 'BucketAlreadyExists')),
   ]);
   const { TopicArn: alertsTopicArn } = await clients.sns.send(new CreateTopicCommand({ Name: names.alertsTopic }));
@@ -52,6 +52,11 @@ async function createStream(kinesis: KinesisClient, streamName: string, shardCou
     await sleep(25);
   }
   throw new Error(`stream ${streamName} did not become ACTIVE`);
+}
+
+/** Creates the topology's tables (idempotent). */
+export async function createTables(dynamodb: DynamoDBClient, names: ResourceNames): Promise<void> {
+  await Promise.all(Object.entries(TABLES).map(([key, definition]) => createTable(dynamodb, names.tables[key as keyof typeof TABLES], definition)));
 }
 
 async function createTable(dynamodb: DynamoDBClient, tableName: string, definition: TableDefinition): Promise<void> {

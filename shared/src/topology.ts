@@ -103,6 +103,7 @@ const consumerDefaults: ConsumerSettings = {
   batchSize: 100,
   maximumBatchingWindowInSeconds: 0,
   startingPosition: 'TRIM_HORIZON',
+  // The sequence-number fences assume one batch in flight per shard: keep this at 1.
   parallelizationFactor: 1,
   bisectBatchOnFunctionError: true,
   maximumRetryAttempts: 3,

@@ -1,0 +1,184 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context, KinesisStreamBatchResponse } from 'aws-lambda';
+import { createDynamoDbClient, createLogger, loadConfig, resourceNames, type StreamRecord } from '@clickstream/shared';
+import { startDynamoDb, type Emulator } from '../../../../local/emulators';
+import { createTables } from '../../../../local/provision';
+import { lambdaRecord, pageView, streamRecord } from '../../../../shared/testing';
+import { createHandler, type Dependencies } from '../../src/handler';
+import { DynamoDbMetricsStore, type MetricsStore } from '../../src/store';
+
+const NOW = Date.parse('2026-11-22T10:20:00Z');
+let dynamo: Emulator;
+let raw: DynamoDBClient;
+let client: DynamoDBDocumentClient;
+let project = 0;
+
+beforeAll(async () => {
+  dynamo = await startDynamoDb({ port: 0 });
+  raw = new DynamoDBClient({ region: 'us-east-1', endpoint: dynamo.endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  client = DynamoDBDocumentClient.from(raw);
+});
+afterAll(() => dynamo.stop());
+
+/** A fresh set of tables (its own project name) and a handler over them. */
+async function pipeline(wrapStore: (store: MetricsStore) => MetricsStore = (store) => store) {
+  const names = resourceNames(`it${project++}`, 'test');
+  await createTables(raw, names);
+  const config = loadConfig({ PROJECT_NAME: names.prefix.split('-')[0], ENVIRONMENT: 'test', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_MAX_ATTEMPTS: '1' });
+  const store = new DynamoDbMetricsStore(createDynamoDbClient(config), config.tables);
+  const metricLines: string[] = [];
+  const deps: Dependencies = {
+    config,
+    store: wrapStore(store),
+    logger: createLogger({ service: 'test', level: 'silent' }),
+    emfWriter: (line) => metricLines.push(line),
+    now: () => NOW,
+  };
+  const handler = createHandler(deps);
+  const invoke = (records: StreamRecord[]) =>
+    handler({ Records: records.map(lambdaRecord) }, { awsRequestId: 'req', getRemainingTimeInMillis: () => 60_000 } as Context) as Promise<KinesisStreamBatchResponse>;
+  return { names, store, invoke, metricLines, snapshot: () => snapshot(names) };
+}
+
+/** Every table's items, without the bookkeeping attributes (fences, seen-set). */
+async function snapshot(names: ReturnType<typeof resourceNames>) {
+  const tables: Record<string, unknown[]> = {};
+  for (const [key, table] of Object.entries(names.tables)) {
+    const { Items = [] } = await client.send(new ScanCommand({ TableName: table, ConsistentRead: true }));
+    tables[key] = Items.map((item) => Object.fromEntries(Object.entries(item).filter(([name]) => !name.startsWith('fence#') && name !== 'seen_events')))
+      .map((item) => JSON.stringify(item, Object.keys(item).sort()))
+      .sort();
+  }
+  return tables;
+}
+
+/** A realistic shard: three sessions interleaved over two minutes, with a bad record. */
+function shardRecords(count: number): StreamRecord[] {
+  const types = ['page_view', 'product_view', 'click', 'add_to_cart', 'page_view', 'checkout', 'purchase'];
+  return Array.from({ length: count }, (_, index) => {
+    if (index === 4) return streamRecord('{"not":"an event"');
+    const session = `session-${index % 3}`;
+    return streamRecord(
+      pageView({
+        event_id: `evt-${index}`,
+        session_id: session,
+        event_type: types[index % types.length],
+        timestamp: new Date(Date.parse('2026-11-22T10:10:00Z') + index * 7_000).toISOString(),
+        page_url: `https://shop.example.com/p/${index % 4}?i=${index}`,
+        value: 10,
+      }),
+    );
+  });
+}
+
+describe('event-processor exactly-once effect (dynalite)', () => {
+  const records = shardRecords(30);
+  let reference: Awaited<ReturnType<typeof snapshot>>;
+
+  beforeAll(async () => {
+    const once = await pipeline();
+    expect(await once.invoke(records)).toEqual({ batchItemFailures: [] });
+    reference = await once.snapshot();
+  });
+
+  it('writes the stored contract: pages by normalized path and minute, sessions, counters', () => {
+    expect(reference.counters).toContainEqual(expect.stringContaining('"metric_name":"events#all"'));
+    const all = reference.counters!.map((item) => JSON.parse(item as string)).filter((item) => item.metric_name === 'events#all');
+    expect(all.reduce((sum, item) => sum + item.count, 0)).toBe(29);
+    const pages = reference.pageMetrics!.map((item) => JSON.parse(item as string));
+    expect(new Set(pages.map((item) => item.page_url))).toEqual(new Set(['/p/0', '/p/1', '/p/2', '/p/3']));
+    expect(pages.reduce((sum, item) => sum + item.events, 0)).toBe(29);
+    const sessions = reference.sessionMetrics!.map((item) => JSON.parse(item as string));
+    expect(sessions.map((item) => item.event_count).sort((a, b) => a - b)).toEqual([9, 10, 10]);
+  });
+
+  it('leaves every count unchanged when the same batch is delivered twice', async () => {
+    const run = await pipeline();
+    await run.invoke(records);
+    await run.invoke(records);
+    expect(await run.snapshot()).toEqual(reference);
+  });
+
+  it('counts each record once when a retry starts at a middle sequence number and carries more records', async () => {
+    const run = await pipeline();
+    await run.invoke(records.slice(0, 20));
+    await run.invoke(records.slice(12, 30));
+    expect(await run.snapshot()).toEqual(reference);
+  });
+
+  it('counts each record once when bisected halves and the whole batch are all delivered', async () => {
+    const run = await pipeline();
+    await run.invoke(records.slice(0, 15));
+    await run.invoke(records.slice(15));
+    await run.invoke(records);
+    expect(await run.snapshot()).toEqual(reference);
+  });
+
+  it('recovers from a crash between the session writes and the aggregate writes', async () => {
+    let crash = true;
+    const run = await pipeline((store) => ({
+      loadSessions: (ids) => store.loadSessions(ids),
+      saveSessions: (items) => store.saveSessions(items),
+      applyIncrements: async (table, shardId, items) => {
+        if (crash && table === 'counters') throw new Error('sandbox killed mid-batch');
+        return store.applyIncrements(table, shardId, items);
+      },
+    }));
+    await expect(run.invoke(records)).rejects.toThrow('sandbox killed mid-batch');
+    crash = false;
+    expect(await run.invoke(records)).toEqual({ batchItemFailures: [] });
+    expect(await run.snapshot()).toEqual(reference);
+  });
+
+  it('reports the lowest failed sequence number when writes fail, and the redelivery completes the counts', async () => {
+    let throttled = true;
+    const failingSession = 'session-2';
+    const run = await pipeline((store) => ({
+      loadSessions: (ids) => store.loadSessions(ids),
+      saveSessions: async (items) => {
+        if (!throttled) return store.saveSessions(items);
+        const result = await store.saveSessions(items.filter((item) => item.session_id !== failingSession));
+        return { failed: new Set([...result.failed, failingSession]), errors: [new Error('ProvisionedThroughputExceededException')] };
+      },
+      applyIncrements: (table, shardId, items) => store.applyIncrements(table, shardId, items),
+    }));
+    const response = await run.invoke(records);
+    const firstOfFailingSession = records.find((record) => JSON.parse(Buffer.from(record.data).toString()).session_id === failingSession)!;
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: firstOfFailingSession.sequenceNumber }] });
+    throttled = false;
+    const from = records.indexOf(firstOfFailingSession);
+    expect(await run.invoke(records.slice(from))).toEqual({ batchItemFailures: [] });
+    expect(await run.snapshot()).toEqual(reference);
+  });
+
+  it('counts an event resent by its producer (same event_id, new record) once', async () => {
+    const run = await pipeline();
+    await run.invoke(records);
+    const resent = records.slice(5, 10).map((record) => streamRecord(Buffer.from(record.data)));
+    await run.invoke(resent);
+    expect(await run.snapshot()).toEqual(reference);
+    expect(run.metricLines.join('\n')).toContain('"DuplicateEvents":5');
+  });
+
+  it('skips and counts bad records without failing the batch', async () => {
+    const run = await pipeline();
+    const bad = [streamRecord(''), streamRecord(Buffer.from([0xc3, 0x28])), streamRecord(pageView({ session_id: undefined }))];
+    expect(await run.invoke([...bad, ...records])).toEqual({ batchItemFailures: [] });
+    expect(await run.snapshot()).toEqual(reference);
+    const invalid = run.metricLines.map((line) => JSON.parse(line)).filter((line) => line.InvalidRecords !== undefined);
+    expect(Object.fromEntries(invalid.map((line) => [line.Reason, line.InvalidRecords]))).toEqual({ empty_record: 1, invalid_utf8: 1, missing_field: 1, invalid_json: 1 });
+  });
+
+  // Lambda runs one batch per shard at a time (ParallelizationFactor 1, which the fences rely on);
+  // different shards do run concurrently and meet on the same page and counter items.
+  it('keeps counts exact when two shards write the same page and counter items concurrently', async () => {
+    const run = await pipeline();
+    const shardA = shardRecords(30).map((record) => ({ ...record, shardId: 'shardId-000000000000' }));
+    const shardB = shardRecords(30).map((record) => ({ ...record, shardId: 'shardId-000000000001', data: Buffer.from(Buffer.from(record.data).toString().replace(/session-(\d)/, 'other-$1').replace(/evt-/, 'other-evt-')) }));
+    await Promise.all([run.invoke(shardA), run.invoke(shardB)]);
+    await Promise.all([run.invoke(shardA.slice(10)), run.invoke(shardB.slice(20))]);
+    const all = (await run.snapshot()).counters!.map((item) => JSON.parse(item as string)).filter((item) => item.metric_name === 'events#all');
+    expect(all.reduce((sum, item) => sum + item.count, 0)).toBe(58);
+  });
+});
