@@ -3,7 +3,8 @@
  * ArchiveStore for unit tests (integration tests use fauxqs), and readers for archive objects.
  */
 import { gunzipSync } from 'node:zlib';
-import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { ObservedContext } from '@clickstream/shared';
 import type { ArchiveLine, QuarantineLine } from '../src/lines';
 import type { ArchiveStore } from '../src/store';
 
@@ -69,8 +70,9 @@ export function lambdaEvent(records: KinesisStreamRecord[]): KinesisStreamEvent 
   return { Records: records };
 }
 
-export function lambdaContext(): Context {
-  return {
+/** A Lambda context; the observability middleware adds `logger` and `metrics` on invocation. */
+export function lambdaContext(): ObservedContext {
+  const context = {
     callbackWaitsForEmptyEventLoop: true,
     functionName: 'archiver',
     functionVersion: '$LATEST',
@@ -84,6 +86,7 @@ export function lambdaContext(): Context {
     fail: () => undefined,
     succeed: () => undefined,
   };
+  return context as ObservedContext;
 }
 
 /** Fake S3 for unit tests: keys in order, with failures injected per call. */
