@@ -19,6 +19,16 @@ export class Archiver extends Construct {
           Action: ['s3:PutObject'],
           Resource: Object.values(ARCHIVE_PREFIXES).map((prefix) => `${props.bucket.arn}/${prefix}*`),
         },
+        {
+          // The archiver lists the keys of a shard's hour before writing, so a redelivered batch
+          // finds the object it already wrote instead of archiving its events twice. Listing is a
+          // bucket-level action: the s3:prefix condition confines it to the same two prefixes.
+          Sid: 'ListArchivePrefixes',
+          Effect: 'Allow',
+          Action: ['s3:ListBucket'],
+          Resource: props.bucket.arn,
+          Condition: { StringLike: { 's3:prefix': Object.values(ARCHIVE_PREFIXES).map((prefix) => `${prefix}*`) } },
+        },
       ],
     });
   }

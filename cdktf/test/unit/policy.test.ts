@@ -134,6 +134,13 @@ describe.each(synthAll().map(({ stack, json }) => [stack.node.id, json] as const
     archiver: [
       ...common('archiver'),
       { Sid: 'WriteArchiveObjects', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`${bucket}/events/*`, `${bucket}/quarantine/*`] },
+      {
+        Sid: 'ListArchivePrefixes',
+        Effect: 'Allow',
+        Action: ['s3:ListBucket'],
+        Resource: bucket,
+        Condition: { StringLike: { 's3:prefix': ['events/*', 'quarantine/*'] } },
+      },
     ],
   };
 
