@@ -3,7 +3,7 @@
  * ArchiveStore for unit tests (integration tests use fauxqs), and readers for archive objects.
  */
 import { gunzipSync } from 'node:zlib';
-import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { ObservedContext } from '@clickstream/shared';
 import type { ArchiveLine, QuarantineLine } from '../src/lines';
 import type { ArchiveStore } from '../src/store';
@@ -72,7 +72,7 @@ export function lambdaEvent(records: KinesisStreamRecord[]): KinesisStreamEvent 
 
 /** A Lambda context; the observability middleware adds `logger` and `metrics` on invocation. */
 export function lambdaContext(): ObservedContext {
-  const context = {
+  const context: Context = {
     callbackWaitsForEmptyEventLoop: true,
     functionName: 'archiver',
     functionVersion: '$LATEST',
@@ -86,7 +86,7 @@ export function lambdaContext(): ObservedContext {
     fail: () => undefined,
     succeed: () => undefined,
   };
-  return context as ObservedContext;
+  return context as unknown as ObservedContext;
 }
 
 /** Fake S3 for unit tests: keys in order, with failures injected per call. */
