@@ -12,7 +12,7 @@ export interface ServiceModule {
 
 const loaders: Record<ServiceName, (() => Promise<ServiceModule>) | undefined> = {
   'event-processor': () => import('../services/event-processor/src/handler'),
-  'anomaly-detector': undefined,
+  'anomaly-detector': () => import('../services/anomaly-detector/src/handler'),
   archiver: () => import('../services/archiver/src/handler'),
 };
 

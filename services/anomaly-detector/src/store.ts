@@ -1,0 +1,384 @@
+import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { backoffDelay, chunk, mapWithConcurrency, sleep } from '@clickstream/shared';
+import type { Alert, AlertMessage } from './alerts';
+import { StateConflictError } from './errors';
+import { baselineKey, cooldownKey, historyKey, minuteKey, minutePartition, sessionKey, userKey } from './keys';
+import type { SessionState } from './session-rules';
+import type { MinuteCounts, TrafficBaseline } from './traffic-rules';
+import type { UserState } from './travel-rule';
+
+export interface LoadRequest {
+  sessionIds: readonly string[];
+  userIds: readonly string[];
+}
+
+export interface LoadedState {
+  sessions: Map<string, SessionState>;
+  users: Map<string, UserState>;
+  baseline?: TrafficBaseline;
+  failedSessions: Set<string>;
+  failedUsers: Set<string>;
+  baselineFailed: boolean;
+  errors: unknown[];
+}
+
+/** One record's share of a minute's stream-wide counts, fenced per shard like event-processor's aggregates. */
+export interface MinuteContribution {
+  /** `sequenceKey` of the record. */
+  sequence: string;
+  sequenceNumber: string;
+  events: number;
+  errors: number;
+}
+
+export interface MinuteItem {
+  minute: string;
+  contributions: MinuteContribution[];
+}
+
+export interface WriteResult {
+  failed: Set<string>;
+  errors: unknown[];
+}
+
+/** What a history item holds: the published message and how it was delivered. */
+export interface AlertRecord extends AlertMessage {
+  delivery: 'sns' | 'disabled';
+}
+
+/** What the anomaly-detector needs from its storage; `DynamoDbDetectorStore` implements it on the alerts table. */
+export interface DetectorStore {
+  /** Reads session and user state and the traffic baseline; what failed after retries comes back in `failed…`. */
+  load(request: LoadRequest): Promise<LoadedState>;
+  /** Writes sessions whose `version` still is the stored one (optimistic lock); conflicts and errors come back in `failed`. */
+  saveSessions(states: readonly SessionState[]): Promise<WriteResult>;
+  saveUsers(states: readonly UserState[]): Promise<WriteResult>;
+  /** Adds each minute's contributions once per shard record (sequence fence); returns the items that failed. */
+  addMinuteCounts(shardId: string, items: readonly MinuteItem[]): Promise<{ failed: MinuteItem[]; errors: unknown[] }>;
+  /** Stream-wide counts of the minutes from `fromMinute` to `toMinute`, inclusive; minutes without events are absent. */
+  readMinutes(fromMinute: string, toMinute: string): Promise<Map<string, MinuteCounts>>;
+  /** Saves the baseline if nobody moved it since it was read (`version`); false when someone did. */
+  saveBaseline(baseline: TrafficBaseline): Promise<boolean>;
+  /**
+   * Starts the cooldown of `alert.rule` and `alert.subjectKey`: succeeds when no cooldown is running
+   * at the incident's time, or when this same alert was claimed by this shard and never completed
+   * (a crash or failed publish being retried). `suppressed` means: do not publish.
+   */
+  claimAlert(alert: Alert, claim: { shardId: string; cooldownMs: number }): Promise<'claimed' | 'suppressed'>;
+  /** Marks a claimed alert done and appends it to the history. */
+  completeAlert(alert: Alert, record: AlertRecord): Promise<void>;
+}
+
+export interface StoreStats {
+  readRequests: number;
+  writeRequests: number;
+  fenceConflicts: number;
+}
+
+export interface DynamoDbDetectorStoreOptions {
+  stateTtlHours: number;
+  historyTtlDays: number;
+}
+
+const BATCH_GET_LIMIT = 100;
+const UNPROCESSED_RETRIES = 6;
+const FENCE_RETRIES = 5;
+const WRITE_CONCURRENCY = 16;
+
+/** Name of the per-shard sequence fence attribute on a minute item. */
+export const fenceAttribute = (shardId: string): string => `fence#${shardId}`;
+
+const isConditionFailure = (error: unknown): boolean => (error as Error).name === 'ConditionalCheckFailedException';
+
+/**
+ * The DynamoDB adapter (document client injected). Only single-item conditional writes,
+ * BatchGetItem and Query: no transactions (dynalite has none) and no Scan.
+ */
+export class DynamoDbDetectorStore implements DetectorStore {
+  readonly stats: StoreStats = { readRequests: 0, writeRequests: 0, fenceConflicts: 0 };
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly options: DynamoDbDetectorStoreOptions,
+  ) {}
+
+  async load(request: LoadRequest): Promise<LoadedState> {
+    const loaded: LoadedState = { sessions: new Map(), users: new Map(), failedSessions: new Set(), failedUsers: new Set(), baselineFailed: false, errors: [] };
+    const keys = [...request.sessionIds.map(sessionKey), ...request.userIds.map(userKey), baselineKey()];
+    await mapWithConcurrency(chunk(keys, BATCH_GET_LIMIT), 4, async (group) => {
+      let pending: Array<{ pk: string; sk: string }> = group;
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) await sleep(backoffDelay(attempt));
+        this.stats.readRequests++;
+        try {
+          const result = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
+          for (const item of result.Responses?.[this.tableName] ?? []) readItem(item, loaded);
+          pending = (result.UnprocessedKeys?.[this.tableName]?.Keys as typeof pending | undefined) ?? [];
+        } catch (error) {
+          loaded.errors.push(error);
+        }
+        if (attempt >= UNPROCESSED_RETRIES && pending.length > 0) {
+          for (const key of pending) markFailed(key.pk, loaded);
+          return;
+        }
+      }
+    });
+    return loaded;
+  }
+
+  async saveSessions(states: readonly SessionState[]): Promise<WriteResult> {
+    return this.putVersioned(states, (state) => state.sessionId, (state) => ({
+      ...sessionKey(state.sessionId),
+      event_count: state.eventCount,
+      bot_events: state.botEvents,
+      minute_counts: state.minuteCounts,
+      fences: state.fences,
+      recent_ids: state.recentEventIds.join(''),
+      flagged: state.flagged,
+      last_event_at: new Date(state.lastEventMs).toISOString(),
+      ttl: ttlHours(state.lastEventMs, this.options.stateTtlHours),
+    }));
+  }
+
+  async saveUsers(states: readonly UserState[]): Promise<WriteResult> {
+    return this.putVersioned(states, (state) => state.userId, (state) => ({
+      ...userKey(state.userId),
+      countries: state.countries,
+      ttl: ttlHours(Math.max(0, ...Object.values(state.countries)), this.options.stateTtlHours),
+    }));
+  }
+
+  async addMinuteCounts(shardId: string, items: readonly MinuteItem[]) {
+    const failed: MinuteItem[] = [];
+    const errors: unknown[] = [];
+    await mapWithConcurrency(items, WRITE_CONCURRENCY, async (item) => {
+      try {
+        await this.addFenced(fenceAttribute(shardId), item);
+      } catch (error) {
+        failed.push(item);
+        errors.push(error);
+      }
+    });
+    return { failed, errors };
+  }
+
+  async readMinutes(fromMinute: string, toMinute: string): Promise<Map<string, MinuteCounts>> {
+    const counts = new Map<string, MinuteCounts>();
+    const partitions = new Set<string>();
+    for (let dayMs = Date.parse(`${fromMinute.slice(0, 10)}T00:00Z`); dayMs <= Date.parse(`${toMinute}Z`); dayMs += 86_400_000) {
+      partitions.add(minutePartition(new Date(dayMs).toISOString()));
+    }
+    for (const pk of partitions) {
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        this.stats.readRequests++;
+        const result = await this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            ExpressionAttributeValues: { ':pk': pk, ':from': fromMinute, ':to': toMinute },
+            ProjectionExpression: 'sk, events, #errors',
+            ExpressionAttributeNames: { '#errors': 'errors' },
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          }),
+        );
+        for (const item of result.Items ?? []) counts.set(item.sk as string, { events: Number(item.events ?? 0), errors: Number(item.errors ?? 0) });
+        startKey = result.LastEvaluatedKey;
+      } while (startKey !== undefined);
+    }
+    return counts;
+  }
+
+  async saveBaseline(baseline: TrafficBaseline): Promise<boolean> {
+    this.stats.writeRequests++;
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...baselineKey(),
+            cursor_minute: baseline.cursorMinute,
+            mean: baseline.mean,
+            variance: baseline.variance,
+            samples: baseline.samples,
+            version: baseline.version + 1,
+          },
+          ...versionCondition(baseline.version),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async claimAlert(alert: Alert, claim: { shardId: string; cooldownMs: number }): Promise<'claimed' | 'suppressed'> {
+    this.stats.writeRequests++;
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...cooldownKey(alert.rule, alert.subjectKey),
+            alert_id: alert.alertId,
+            rule: alert.rule,
+            subject_key: alert.subjectKey,
+            incident_at: new Date(alert.incidentMs).toISOString(),
+            until: alert.incidentMs + claim.cooldownMs,
+            status: 'claimed',
+            shard: claim.shardId,
+            ttl: ttlHours(alert.incidentMs + claim.cooldownMs, this.options.stateTtlHours),
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR #until <= :incident OR (#alertId = :alertId AND #status = :claimed AND #shard = :shard)',
+          ExpressionAttributeNames: { '#until': 'until', '#alertId': 'alert_id', '#status': 'status', '#shard': 'shard' },
+          ExpressionAttributeValues: { ':incident': alert.incidentMs, ':alertId': alert.alertId, ':claimed': 'claimed', ':shard': claim.shardId },
+        }),
+      );
+      return 'claimed';
+    } catch (error) {
+      if (isConditionFailure(error)) return 'suppressed';
+      throw error;
+    }
+  }
+
+  async completeAlert(alert: Alert, record: AlertRecord): Promise<void> {
+    this.stats.writeRequests += 2;
+    await Promise.all([
+      this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...historyKey(alert.incidentMs, alert.rule, alert.subjectKey), ...record, ttl: Math.floor(alert.incidentMs / 1000) + this.options.historyTtlDays * 86_400 },
+        }),
+      ),
+      this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: cooldownKey(alert.rule, alert.subjectKey),
+          UpdateExpression: 'SET #status = :done',
+          ConditionExpression: '#alertId = :alertId',
+          ExpressionAttributeNames: { '#status': 'status', '#alertId': 'alert_id' },
+          ExpressionAttributeValues: { ':done': 'done', ':alertId': alert.alertId },
+        }),
+      ).catch((error: unknown) => {
+        // A newer incident already took the cooldown over: nothing of ours left to mark.
+        if (!isConditionFailure(error)) throw error;
+      }),
+    ]);
+  }
+
+  private async putVersioned<T extends { version: number }>(states: readonly T[], id: (state: T) => string, toItem: (state: T) => Record<string, unknown>): Promise<WriteResult> {
+    const failed = new Set<string>();
+    const errors: unknown[] = [];
+    await mapWithConcurrency(states, WRITE_CONCURRENCY, async (state) => {
+      this.stats.writeRequests++;
+      try {
+        await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...toItem(state), version: state.version + 1 }, ...versionCondition(state.version) }));
+      } catch (error) {
+        failed.add(id(state));
+        errors.push(isConditionFailure(error) ? new StateConflictError(`state of ${id(state)} was changed by another writer`, { cause: error, context: { id: id(state) } }) : error);
+      }
+    });
+    return { failed, errors };
+  }
+
+  /**
+   * One conditional UpdateItem when this shard's fence is below the batch's first contribution;
+   * on a conflict (a redelivery), read the fence and add only what lies beyond it.
+   */
+  private async addFenced(fence: string, item: MinuteItem): Promise<void> {
+    let contributions = item.contributions;
+    let observedFence: string | undefined;
+    for (let attempt = 0; attempt <= FENCE_RETRIES; attempt++) {
+      const events = contributions.reduce((sum, contribution) => sum + contribution.events, 0);
+      const errors = contributions.reduce((sum, contribution) => sum + contribution.errors, 0);
+      const names: Record<string, string> = { '#fence': fence, '#ttl': 'ttl', '#events': 'events', '#errors': 'errors' };
+      const values: Record<string, unknown> = {
+        ':fence': contributions[contributions.length - 1]!.sequence,
+        ':ttl': ttlHours(Date.parse(`${item.minute}:00Z`), this.options.stateTtlHours),
+        ':events': events,
+        ':errors': errors,
+      };
+      let condition: string;
+      if (observedFence === undefined) {
+        condition = 'attribute_not_exists(#fence) OR #fence < :first';
+        values[':first'] = contributions[0]!.sequence;
+      } else {
+        condition = '#fence = :observed';
+        values[':observed'] = observedFence;
+      }
+      this.stats.writeRequests++;
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: minuteKey(item.minute),
+            UpdateExpression: 'ADD #events :events, #errors :errors SET #fence = :fence, #ttl = :ttl',
+            ConditionExpression: condition,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+      this.stats.fenceConflicts++;
+      this.stats.readRequests++;
+      const current = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: minuteKey(item.minute), ConsistentRead: true, ProjectionExpression: '#fence', ExpressionAttributeNames: { '#fence': fence } }),
+      );
+      observedFence = current.Item?.[fence] as string | undefined;
+      if (observedFence === undefined) continue;
+      const beyond = observedFence;
+      contributions = contributions.filter((contribution) => contribution.sequence > beyond);
+      if (contributions.length === 0) return;
+    }
+    throw new StateConflictError(`fence on minute ${item.minute} kept moving after ${FENCE_RETRIES} attempts`, { context: { minute: item.minute } });
+  }
+}
+
+function versionCondition(version: number) {
+  return version === 0
+    ? { ConditionExpression: 'attribute_not_exists(pk)' }
+    : { ConditionExpression: '#version = :version', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': version } };
+}
+
+function ttlHours(epochMs: number, hours: number): number {
+  return Math.floor(epochMs / 1000) + Math.round(hours * 3600);
+}
+
+function readItem(item: Record<string, unknown>, loaded: LoadedState): void {
+  const pk = item.pk as string;
+  const version = Number(item.version ?? 0);
+  if (pk.startsWith('state#session#')) {
+    const sessionId = pk.slice('state#session#'.length);
+    const recent = String(item.recent_ids ?? '');
+    loaded.sessions.set(sessionId, {
+      sessionId,
+      eventCount: Number(item.event_count ?? 0),
+      botEvents: Number(item.bot_events ?? 0),
+      minuteCounts: (item.minute_counts as Record<string, number> | undefined) ?? {},
+      fences: (item.fences as Record<string, string> | undefined) ?? {},
+      recentEventIds: recent.match(/.{8}/g) ?? [],
+      flagged: (item.flagged as SessionState['flagged'] | undefined) ?? [],
+      lastEventMs: Date.parse(String(item.last_event_at ?? '')) || 0,
+      version,
+    });
+  } else if (pk.startsWith('state#user#')) {
+    const userId = pk.slice('state#user#'.length);
+    loaded.users.set(userId, { userId, countries: (item.countries as Record<string, number> | undefined) ?? {}, version });
+  } else if (pk === baselineKey().pk) {
+    const baseline: TrafficBaseline = { mean: Number(item.mean ?? 0), variance: Number(item.variance ?? 0), samples: Number(item.samples ?? 0), version };
+    if (typeof item.cursor_minute === 'string') baseline.cursorMinute = item.cursor_minute;
+    loaded.baseline = baseline;
+  }
+}
+
+function markFailed(pk: string, loaded: LoadedState): void {
+  if (pk.startsWith('state#session#')) loaded.failedSessions.add(pk.slice('state#session#'.length));
+  else if (pk.startsWith('state#user#')) loaded.failedUsers.add(pk.slice('state#user#'.length));
+  else loaded.baselineFailed = true;
+}
