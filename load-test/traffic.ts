@@ -164,23 +164,20 @@ export class TrafficModel {
   }
 
   /**
-   * `count` records from interleaved concurrent sessions, in event-time order, as a stream
-   * would carry them: `concurrency` sessions are open at once.
+   * `count` records from interleaved sessions, in event-time order, as a stream carries them:
+   * new sessions start at `sessionsPerSecond`, so about `sessionsPerSecond` × session length are
+   * open at once (9 events over roughly two minutes for a shopper).
    */
-  stream(count: number, startMs: number, concurrency = 200): TrafficRecord[] {
-    const open: TrafficRecord[][] = [];
-    const out: TrafficRecord[] = [];
-    let clock = startMs;
-    while (out.length < count) {
-      while (open.length < concurrency) open.push(this.session(clock + Math.floor(this.random() * 60_000)));
-      let next = 0;
-      for (let index = 1; index < open.length; index++) if (open[index]![0]!.eventTimeMs < open[next]![0]!.eventTimeMs) next = index;
-      const record = open[next]!.shift()!;
-      clock = Math.max(clock, record.eventTimeMs);
-      out.push(record);
-      if (open[next]!.length === 0) open.splice(next, 1);
+  stream(count: number, startMs: number, sessionsPerSecond = 10): TrafficRecord[] {
+    const records: TrafficRecord[] = [];
+    const gapMs = 1000 / sessionsPerSecond;
+    let sessionStart = startMs;
+    // Generate a margin of sessions beyond `count` so the earliest `count` records are complete.
+    while (records.length < count * 1.5 + 200) {
+      records.push(...this.session(Math.round(sessionStart)));
+      sessionStart += gapMs;
     }
-    return out;
+    return records.sort((a, b) => a.eventTimeMs - b.eventTimeMs).slice(0, count);
   }
 }
 
