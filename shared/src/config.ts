@@ -38,6 +38,7 @@ export const ENV = {
   anomalyTrafficEwmaAlpha: 'ANOMALY_TRAFFIC_EWMA_ALPHA',
   anomalyTrafficMinHistoryMinutes: 'ANOMALY_TRAFFIC_MIN_HISTORY_MINUTES',
   anomalyTrafficMinEventsPerMinute: 'ANOMALY_TRAFFIC_MIN_EVENTS_PER_MINUTE',
+  anomalyTrafficMinChangeRatio: 'ANOMALY_TRAFFIC_MIN_CHANGE_RATIO',
   anomalyMinuteGraceSeconds: 'ANOMALY_MINUTE_GRACE_SECONDS',
   anomalyErrorRateThreshold: 'ANOMALY_ERROR_RATE_THRESHOLD',
   anomalyErrorRateMinEvents: 'ANOMALY_ERROR_RATE_MIN_EVENTS',

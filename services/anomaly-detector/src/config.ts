@@ -16,6 +16,8 @@ export interface RuleSettings {
   trafficMinHistoryMinutes: number;
   /** traffic_anomaly: ignore spikes below, and drops from a baseline below, this many events/minute. */
   trafficMinEventsPerMinute: number;
+  /** traffic_anomaly: and only when the minute differs from the baseline mean by at least this fraction of it. */
+  trafficMinChangeRatio: number;
   /** error_rate: share of `error` events in a minute above this fires... */
   errorRateThreshold: number;
   /** ...when the minute holds at least this many events. */
@@ -48,6 +50,7 @@ export const DEFAULT_RULE_SETTINGS: RuleSettings = {
   trafficEwmaAlpha: 0.1,
   trafficMinHistoryMinutes: 10,
   trafficMinEventsPerMinute: 30,
+  trafficMinChangeRatio: 0.5,
   errorRateThreshold: 0.1,
   errorRateMinEvents: 50,
   travelWindowMinutes: 30,
@@ -89,6 +92,7 @@ export function loadDetectorSettings(env: Env, config: Pick<Config, 'alertsTopic
       trafficEwmaAlpha: readNumber(env, ENV.anomalyTrafficEwmaAlpha, d.trafficEwmaAlpha, { min: 0.001, max: 1 }),
       trafficMinHistoryMinutes: readNumber(env, ENV.anomalyTrafficMinHistoryMinutes, d.trafficMinHistoryMinutes, { min: 1, integer: true }),
       trafficMinEventsPerMinute: readNumber(env, ENV.anomalyTrafficMinEventsPerMinute, d.trafficMinEventsPerMinute, { min: 0 }),
+      trafficMinChangeRatio: readNumber(env, ENV.anomalyTrafficMinChangeRatio, d.trafficMinChangeRatio, { min: 0 }),
       errorRateThreshold: readNumber(env, ENV.anomalyErrorRateThreshold, d.errorRateThreshold, { min: 0, max: 1 }),
       errorRateMinEvents: readNumber(env, ENV.anomalyErrorRateMinEvents, d.errorRateMinEvents, { min: 1, integer: true }),
       travelWindowMinutes: readNumber(env, ENV.anomalyTravelWindowMinutes, d.travelWindowMinutes, { min: 1 }),

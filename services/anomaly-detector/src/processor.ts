@@ -167,8 +167,13 @@ async function closeMinutes(
   }
   const plan = planClosure(stored, { minEventMs, maxEventMs }, nowMs, options.settings.minuteGraceMs);
   if (plan === undefined) return;
-  const counts = await deps.store.readMinutes(plan.fromMinute, plan.toMinute);
-  const judged = judgeClosedMinutes(plan, counts, options.settings.rules, samples);
+  if (plan.range === undefined) {
+    await deps.store.saveBaseline(plan.baseline);
+    return;
+  }
+  const { range } = plan;
+  const counts = await deps.store.readMinutes(range.fromMinute, range.toMinute);
+  const judged = judgeClosedMinutes(range, counts, options.settings.rules, samples);
   // A failed publish keeps the baseline where it was and redelivers the batch: the retry judges
   // the same minutes again and the claim lets the same alert id through.
   const raised = await raise(
@@ -185,7 +190,7 @@ async function closeMinutes(
     return;
   }
   const moved = await deps.store.saveBaseline(judged.baseline);
-  if (!moved) observe.logger.debug({ fromMinute: plan.fromMinute, toMinute: plan.toMinute }, 'another shard closed these minutes first');
+  if (!moved) observe.logger.debug({ fromMinute: range.fromMinute, toMinute: range.toMinute }, 'another shard closed these minutes first');
 }
 
 /**

@@ -36,18 +36,27 @@ export function emptyBaseline(): TrafficBaseline {
   return { mean: 0, variance: 0, samples: 0, version: 0 };
 }
 
-export interface ClosurePlan {
-  /** First and last minute to judge, inclusive. */
+/** Minutes to judge, inclusive, and the baseline to judge them against. */
+export interface ClosureRange {
   fromMinute: string;
   toMinute: string;
-  /** The baseline to judge them against (reset after a long silence). */
   baseline: TrafficBaseline;
+}
+
+export interface ClosurePlan {
+  /** The baseline to start from: the stored one, or a fresh one (first batch, or after a long silence). */
+  baseline: TrafficBaseline;
+  /** Set when the baseline is fresh and must be saved even if no minute is closed yet. */
+  restarted: boolean;
+  range?: ClosureRange;
 }
 
 /**
  * Which minutes this batch may close. A minute is closed once the watermark (the batch's latest
  * event time, never ahead of the clock, minus the grace for late events and other shards) has
- * passed its end. Returns undefined when nothing new is closed.
+ * passed its end. History starts at the minute before the first batch's earliest event, not
+ * with a run of empty minutes; after a silence longer than `MAX_CATCH_UP_MINUTES` (the pipeline
+ * or every producer was down) learning starts afresh the same way. Undefined: nothing to do.
  */
 export function planClosure(
   stored: TrafficBaseline | undefined,
@@ -57,21 +66,21 @@ export function planClosure(
 ): ClosurePlan | undefined {
   const watermarkMs = Math.min(batch.maxEventMs, nowMs) - minuteGraceMs;
   const lastClosedMs = Math.floor(watermarkMs / MINUTE_MS) * MINUTE_MS - MINUTE_MS;
-  const baseline = { ...(stored ?? emptyBaseline()) };
-  let fromMs: number;
-  if (baseline.cursorMinute === undefined) {
-    // History starts with the first minute that has traffic, not with a run of empty minutes.
-    fromMs = Math.floor(batch.minEventMs / MINUTE_MS) * MINUTE_MS;
+  const startOver = { ...(stored ?? emptyBaseline()), mean: 0, variance: 0, samples: 0, cursorMinute: minuteWindow(Math.floor(batch.minEventMs / MINUTE_MS) * MINUTE_MS - MINUTE_MS) };
+  let baseline: TrafficBaseline;
+  let restarted = false;
+  if (stored?.cursorMinute === undefined) {
+    baseline = startOver;
+    restarted = true;
+  } else if (lastClosedMs - windowStartMs(stored.cursorMinute) > MAX_CATCH_UP_MINUTES * MINUTE_MS) {
+    baseline = startOver;
+    restarted = true;
   } else {
-    fromMs = windowStartMs(baseline.cursorMinute) + MINUTE_MS;
-    if (lastClosedMs - fromMs >= MAX_CATCH_UP_MINUTES * MINUTE_MS) {
-      // A long silence (the pipeline or every producer was down): start learning afresh from this batch.
-      Object.assign(baseline, { mean: 0, variance: 0, samples: 0 });
-      fromMs = Math.floor(batch.minEventMs / MINUTE_MS) * MINUTE_MS;
-    }
+    baseline = { ...stored };
   }
-  if (fromMs > lastClosedMs) return undefined;
-  return { fromMinute: minuteWindow(fromMs), toMinute: minuteWindow(lastClosedMs), baseline };
+  const fromMs = windowStartMs(baseline.cursorMinute!) + MINUTE_MS;
+  if (fromMs > lastClosedMs) return restarted ? { baseline, restarted } : undefined;
+  return { baseline, restarted, range: { fromMinute: minuteWindow(fromMs), toMinute: minuteWindow(lastClosedMs), baseline } };
 }
 
 export interface ClosureResult {
@@ -84,13 +93,15 @@ export interface ClosureResult {
  *  - traffic_anomaly: z = (count − mean) / σ with σ = max(√variance, √mean, 1) (a Poisson floor,
  *    so a quiet, steady stream does not look infinitely certain); fires on |z| > trafficZThreshold
  *    once `trafficMinHistoryMinutes` minutes are learned, for spikes of at least
- *    `trafficMinEventsPerMinute` events and drops from a baseline at least that high;
+ *    `trafficMinEventsPerMinute` events and drops from a baseline at least that high, and only
+ *    when the change is at least `trafficMinChangeRatio` of the mean (a very steady stream makes
+ *    tiny changes statistically significant but not worth waking anyone for);
  *  - error_rate: share of `error` events above `errorRateThreshold` in a minute holding at least
  *    `errorRateMinEvents` events.
  * Minutes missing from `counts` had no events. Pure.
  */
 export function judgeClosedMinutes(
-  plan: ClosurePlan,
+  plan: ClosureRange,
   counts: ReadonlyMap<string, MinuteCounts>,
   rules: RuleSettings,
   samples: ReadonlyMap<string, MinuteSamples> = new Map(),
@@ -106,8 +117,9 @@ export function judgeClosedMinutes(
     if (baseline.samples >= rules.trafficMinHistoryMinutes) {
       const sigma = Math.max(Math.sqrt(baseline.variance), Math.sqrt(baseline.mean), 1);
       const z = (events - baseline.mean) / sigma;
-      const spike = z > rules.trafficZThreshold && events >= rules.trafficMinEventsPerMinute;
-      const drop = z < -rules.trafficZThreshold && baseline.mean >= rules.trafficMinEventsPerMinute;
+      const bigEnough = Math.abs(events - baseline.mean) >= rules.trafficMinChangeRatio * baseline.mean;
+      const spike = bigEnough && z > rules.trafficZThreshold && events >= rules.trafficMinEventsPerMinute;
+      const drop = bigEnough && z < -rules.trafficZThreshold && baseline.mean >= rules.trafficMinEventsPerMinute;
       if (spike || drop) alerts.push(trafficAlert(minute, minuteMs, events, baseline, sigma, z, spike ? 'spike' : 'drop', rules, minuteSamples));
     }
     if (events >= rules.errorRateMinEvents && errors / events > rules.errorRateThreshold) {

@@ -1,0 +1,84 @@
+import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { ObservedContext, StreamRecord } from '@clickstream/shared';
+
+/** A canonical event as a producer sends it (snake_case JSON). */
+export type RawEvent = Record<string, unknown>;
+
+export const BROWSER_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+export const MOBILE_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+export const GOOGLEBOT_UA = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
+
+export const T0 = Date.parse('2026-11-22T10:00:00.000Z');
+
+let eventCounter = 0;
+
+/** An event with sensible defaults; `at` is epoch ms of event time. */
+export function event(overrides: RawEvent & { at?: number } = {}): RawEvent {
+  const { at, ...rest } = overrides;
+  eventCounter++;
+  return {
+    event_id: `evt-${eventCounter.toString().padStart(8, '0')}`,
+    event_type: 'page_view',
+    session_id: 'session-1',
+    timestamp: new Date(at ?? T0).toISOString(),
+    page_url: 'https://shop.example.com/',
+    user_agent: BROWSER_UA,
+    country: 'DE',
+    ...rest,
+  };
+}
+
+/** Hands out increasing Kinesis sequence numbers per shard (56 digits, as Kinesis does). */
+export class SequenceClock {
+  private next = 1n;
+  take(): string {
+    const value = this.next++;
+    return `4966${value.toString().padStart(52, '0')}`;
+  }
+}
+
+/** Stream records of one shard, in order, for `detectBatch`. */
+export function streamRecords(events: readonly RawEvent[], clock: SequenceClock, shardId = 'shardId-000000000000'): StreamRecord[] {
+  return events.map((raw) => ({
+    shardId,
+    sequenceNumber: clock.take(),
+    partitionKey: String(raw.session_id ?? 'none'),
+    data: Buffer.from(typeof raw === 'string' ? raw : JSON.stringify(raw)),
+    arrivalMs: T0,
+  }));
+}
+
+/** The Lambda event for stream records (base64 data, `eventID` = `<shardId>:<sequenceNumber>`). */
+export function kinesisEvent(records: readonly StreamRecord[]): KinesisStreamEvent {
+  return {
+    Records: records.map(
+      (record): KinesisStreamRecord => ({
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: record.partitionKey,
+          sequenceNumber: record.sequenceNumber,
+          data: Buffer.from(record.data).toString('base64'),
+          approximateArrivalTimestamp: record.arrivalMs / 1000,
+        },
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: `${record.shardId}:${record.sequenceNumber}`,
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn: 'arn:aws:iam::000000000000:role/test',
+        awsRegion: 'us-east-1',
+        eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/test',
+      }),
+    ),
+  };
+}
+
+/** A Lambda context; middy's observability middleware adds the logger and metrics. */
+export function lambdaContext(): ObservedContext {
+  const context: Partial<Context> = {
+    awsRequestId: `req-${Math.random().toString(16).slice(2)}`,
+    functionName: 'anomaly-detector',
+    getRemainingTimeInMillis: () => 60_000,
+  };
+  return context as ObservedContext;
+}
