@@ -30,7 +30,7 @@ export interface ArchiveOutcome {
  * Archives one shard batch: every valid event into its event-hour object, every bad record into
  * its reason's quarantine object, each exactly once across deliveries.
  *
- * Per group (shard × hour, or shard × reason × hour), one LIST finds the objects earlier
+ * Per group (shard × event hour, or shard × arrival hour for the quarantine), one LIST finds the objects earlier
  * deliveries wrote whose sequence range reaches into this batch; records inside those ranges are
  * already archived and skipped, the rest go into one new object named by its own first and last
  * sequence numbers. A group whose LIST or PUT fails turns into a partial batch failure at its
@@ -70,7 +70,7 @@ export async function archiveBatch(
       outcome.bytesWritten += body.byteLength;
       outcome.keys.push(key);
       if (group.kind === 'events') outcome.archived += pending.length;
-      else outcome.quarantined.set(group.reason!, (outcome.quarantined.get(group.reason!) ?? 0) + pending.length);
+      else for (const { reason } of pending) outcome.quarantined.set(reason!, (outcome.quarantined.get(reason!) ?? 0) + 1);
     } catch (error) {
       logger.error({ err: error, prefix: group.prefix, records: pending.length }, 'archive write failed; records will be redelivered');
       failed.push(pending[0]!.sequenceNumber);

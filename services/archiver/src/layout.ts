@@ -1,16 +1,21 @@
-import { compareSequenceNumbers, sequenceKey, type RejectionReason } from '@clickstream/shared';
+import { compareSequenceNumbers, sequenceKey } from '@clickstream/shared';
 
 /**
  * The archive's S3 layout (docs/DATA_DICTIONARY.md):
  *
  *   events/year=YYYY/month=MM/day=DD/hour=HH/<shardId>_<last>_<first>.jsonl.gz
- *   quarantine/reason=<code>/year=YYYY/month=MM/day=DD/hour=HH/<shardId>_<last>_<first>.jsonl.gz
+ *   quarantine/year=YYYY/month=MM/day=DD/hour=HH/<shardId>_<last>_<first>.jsonl.gz
  *
  * `<first>` and `<last>` are the lowest and highest sequence numbers of the records in the object,
  * each encoded with `sequenceKey` (3-digit length, then the digits) so that string order is
  * numeric order. The last sequence number comes first: a listing with `StartAfter =
  * <prefix><sequenceKey(lowest record of a batch)>` then returns exactly the objects that can hold
  * records of that batch, usually none or one, in one request however many objects the hour has.
+ *
+ * Events are partitioned by event hour, quarantined records by arrival hour (a bad record may
+ * have no usable event time), with the reason a column of each line rather than a partition:
+ * one quarantine object per batch instead of one per reason halves the S3 requests at a 1%
+ * invalid rate and avoids a swarm of tiny objects (docs/BENCHMARKS.md, "archiver").
  */
 
 export const ARCHIVE_PREFIXES = { events: 'events/', quarantine: 'quarantine/' } as const;
@@ -27,9 +32,9 @@ export function eventsPrefix(epochMs: number, shardId: string): string {
   return `${ARCHIVE_PREFIXES.events}${hourPartition(epochMs)}/${shardId}_`;
 }
 
-/** Key prefix shared by one shard's quarantine objects of one reason and arrival hour. */
-export function quarantinePrefix(reason: RejectionReason, epochMs: number, shardId: string): string {
-  return `${ARCHIVE_PREFIXES.quarantine}reason=${reason}/${hourPartition(epochMs)}/${shardId}_`;
+/** Key prefix shared by one shard's quarantine objects of one arrival hour. */
+export function quarantinePrefix(epochMs: number, shardId: string): string {
+  return `${ARCHIVE_PREFIXES.quarantine}${hourPartition(epochMs)}/${shardId}_`;
 }
 
 /** The object key for the records `first`..`last` of a group. */

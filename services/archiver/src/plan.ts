@@ -10,16 +10,17 @@ const gzipAsync = promisify(gzip);
 export interface PendingLine {
   sequenceNumber: string;
   text: string;
+  /** Why a quarantined record was rejected (quarantine lines only). */
+  reason?: RejectionReason;
 }
 
 /**
  * The records of one batch that share an object prefix: one shard's valid events of one UTC
- * event hour, or its bad records of one reason and arrival hour. Lines are in stream order.
+ * event hour, or its bad records of one arrival hour. Lines are in stream order.
  */
 export interface ArchiveGroup {
   kind: 'events' | 'quarantine';
   prefix: string;
-  reason?: RejectionReason;
   lines: PendingLine[];
 }
 
@@ -37,10 +38,10 @@ export interface BatchPlan {
  */
 export function planBatch(records: readonly StreamRecord[], validation: Omit<ValidationOptions, 'nowMs'>, fallbackNowMs: number): BatchPlan {
   const groups = new Map<string, ArchiveGroup>();
-  const add = (prefix: string, kind: ArchiveGroup['kind'], line: PendingLine, reason?: RejectionReason) => {
+  const add = (prefix: string, kind: ArchiveGroup['kind'], line: PendingLine) => {
     let group = groups.get(prefix);
     if (group === undefined) {
-      group = reason === undefined ? { kind, prefix, lines: [] } : { kind, prefix, reason, lines: [] };
+      group = { kind, prefix, lines: [] };
       groups.set(prefix, group);
     }
     group.lines.push(line);
@@ -58,7 +59,7 @@ export function planBatch(records: readonly StreamRecord[], validation: Omit<Val
     } else {
       rejected++;
       const text = JSON.stringify(toQuarantineLine(result, record));
-      add(quarantinePrefix(result.reason, clockMs, record.shardId), 'quarantine', { sequenceNumber: record.sequenceNumber, text }, result.reason);
+      add(quarantinePrefix(clockMs, record.shardId), 'quarantine', { sequenceNumber: record.sequenceNumber, text, reason: result.reason });
     }
   }
   return { groups: [...groups.values()], accepted, rejected };

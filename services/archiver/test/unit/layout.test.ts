@@ -7,10 +7,10 @@ describe('archive layout', () => {
     expect(hourPartition(Date.parse('2026-03-04T06:00:00+01:00'))).toBe('year=2026/month=03/day=04/hour=05');
   });
 
-  it('puts events under events/ and bad records under quarantine/reason=<code>/', () => {
+  it('puts events under events/ and bad records under quarantine/', () => {
     const at = Date.parse('2026-11-22T14:03:00Z');
     expect(eventsPrefix(at, SHARD)).toBe(`events/year=2026/month=11/day=22/hour=14/${SHARD}_`);
-    expect(quarantinePrefix('invalid_json', at, SHARD)).toBe(`quarantine/reason=invalid_json/year=2026/month=11/day=22/hour=14/${SHARD}_`);
+    expect(quarantinePrefix(at, SHARD)).toBe(`quarantine/year=2026/month=11/day=22/hour=14/${SHARD}_`);
   });
 
   it('names an object by its last and first sequence numbers and reads them back', () => {
