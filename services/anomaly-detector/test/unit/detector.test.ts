@@ -70,7 +70,7 @@ describe.each([
     crafted: () => [...normal(36), ...burst(70, 55_000, { session_id: 'scraper' })],
     subject: 'session:scraper',
   },
-  { rule: 'bot_user_agent', crafted: () => [...normal(36), ...burst(10, 30_000, { session_id: 'crawler-1', user_agent: GOOGLEBOT_UA })], subject: 'bot:google' },
+  { rule: 'bot_user_agent', crafted: () => [...normal(36), ...burst(10, 30_000, { session_id: 'crawler-1', user_agent: GOOGLEBOT_UA })], subject: 'bot:googlebot' },
   {
     rule: 'checkout_without_browsing',
     crafted: () => [...normal(36), event({ session_id: 'carder', event_type: 'checkout', at: T0 + 30 * 60_000 }), event({ session_id: 'carder', event_type: 'purchase', at: T0 + 30 * 60_000 + 2_000, value: 999 })],

@@ -82,10 +82,12 @@ describe('session_rate: more than N events in one event-time minute for a sessio
 
 describe('bot_user_agent: isbot recognizes the user agent', () => {
   describe.each([
-    { userAgent: GOOGLEBOT_UA, signature: 'google' },
+    { userAgent: GOOGLEBOT_UA, signature: 'googlebot' },
     { userAgent: 'curl/8.5.0', signature: 'curl' },
+    { userAgent: 'Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)', signature: 'bingbot' },
+    { userAgent: 'Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)', signature: 'ahrefsbot' },
     { userAgent: 'python-requests/2.32.3', signature: 'python-requests' },
-    { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/126.0.0.0 Safari/537.36', signature: 'headless' },
+    { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/126.0.0.0 Safari/537.36', signature: 'headlesschrome' },
     { userAgent: BROWSER_UA, signature: null },
     { userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1', signature: null },
   ])('$userAgent', ({ userAgent, signature }) => {

@@ -1,0 +1,119 @@
+/**
+ * `npm run alerts [-- --once] [--keep] [--json] [--state-dir <dir>]`: prints the anomaly-detector's
+ * alerts as they arrive on the SQS queue subscribed to the local alerts topic.
+ *
+ * Debian's AWS CLI 2.9 speaks SQS's older Query protocol, which fauxqs answers with
+ * `Unknown action`, so `aws sqs receive-message` cannot read this queue; the SDK can.
+ * Reads `.clickstream/local.json` (written by `npm start`) for the queue URL and endpoint.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { httpHandler } from '@clickstream/shared';
+import type { LocalManifest } from './stack';
+
+/** An alert as it reaches a subscriber: the SNS envelope around the detector's JSON message. */
+export interface AlertNotification {
+  messageId: string;
+  subject?: string;
+  /** The parsed JSON `Message` (rule, severity, subject_key, observed, threshold, window, ...). */
+  alert: Record<string, unknown>;
+  /** SNS message attributes (`severity`, `rule`) as strings. */
+  attributes: Record<string, string>;
+  timestamp?: string;
+}
+
+/**
+ * Parses an SQS body holding an SNS notification (https://docs.aws.amazon.com/sns/latest/dg/sns-message-and-json-formats.html).
+ * With raw message delivery the body is the message itself and attributes come with the SQS message.
+ */
+export function parseNotification(body: string, sqsAttributes: Record<string, { StringValue?: string }> = {}): AlertNotification {
+  const parsed = JSON.parse(body) as Record<string, unknown>;
+  if (parsed.Type === 'Notification' && typeof parsed.Message === 'string') {
+    const attributes: Record<string, string> = {};
+    for (const [name, value] of Object.entries((parsed.MessageAttributes ?? {}) as Record<string, { Value?: string }>)) {
+      if (typeof value?.Value === 'string') attributes[name] = value.Value;
+    }
+    const notification: AlertNotification = { messageId: String(parsed.MessageId ?? ''), alert: JSON.parse(parsed.Message) as Record<string, unknown>, attributes };
+    if (typeof parsed.Subject === 'string') notification.subject = parsed.Subject;
+    if (typeof parsed.Timestamp === 'string') notification.timestamp = parsed.Timestamp;
+    return notification;
+  }
+  const attributes = Object.fromEntries(Object.entries(sqsAttributes).flatMap(([name, value]) => (value.StringValue === undefined ? [] : [[name, value.StringValue]])));
+  return { messageId: '', alert: parsed, attributes };
+}
+
+/** One readable line per alert. */
+export function formatNotification(notification: AlertNotification): string {
+  const { alert } = notification;
+  const severity = String(alert.severity ?? notification.attributes.severity ?? '?').toUpperCase();
+  const window = alert.window as { start?: string; end?: string } | undefined;
+  const comparison = alert.comparison === 'below' ? '<' : '>';
+  const samples = Array.isArray(alert.sample_event_ids) && alert.sample_event_ids.length > 0 ? ` samples=${alert.sample_event_ids.join(',')}` : '';
+  return [
+    String(alert.incident_at ?? notification.timestamp ?? ''),
+    severity.padEnd(6),
+    String(alert.rule ?? notification.attributes.rule ?? '?'),
+    String(alert.subject_key ?? ''),
+    `observed ${String(alert.observed)} ${comparison} ${String(alert.threshold)}`,
+    window?.start === undefined ? '' : `window ${window.start}..${window.end ?? ''}`,
+    `— ${String(alert.description ?? notification.subject ?? '')}${samples}`,
+  ]
+    .filter((part) => part !== '')
+    .join('  ');
+}
+
+/** One long poll: receives up to 10 alerts and, unless `keep`, deletes them from the queue. */
+export async function receiveNotifications(sqs: SQSClient, queueUrl: string, options: { waitSeconds: number; keep?: boolean }): Promise<AlertNotification[]> {
+  const { Messages: messages = [] } = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: options.waitSeconds, MessageAttributeNames: ['All'] }),
+  );
+  const notifications = messages.map((message) => parseNotification(message.Body ?? '{}', message.MessageAttributes ?? {}));
+  if (!options.keep && messages.length > 0) {
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle! })),
+      }),
+    );
+  }
+  return notifications;
+}
+
+export function readManifest(stateDir: string): LocalManifest {
+  const file = path.resolve(stateDir, 'local.json');
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as LocalManifest;
+  } catch (error) {
+    throw new Error(`cannot read ${file}: start the local stack first (npm start)`, { cause: error });
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const once = argv.includes('--once');
+  const keep = argv.includes('--keep');
+  const json = argv.includes('--json');
+  const stateDirIndex = argv.indexOf('--state-dir');
+  const stateDir = stateDirIndex >= 0 ? argv[stateDirIndex + 1] ?? '.clickstream' : '.clickstream';
+  const manifest = readManifest(stateDir);
+  const sqs = new SQSClient({ region: manifest.region, endpoint: manifest.endpoints.sqs, credentials: manifest.credentials, requestHandler: httpHandler() });
+  const print = (notification: AlertNotification) => console.log(json ? JSON.stringify(notification) : formatNotification(notification));
+  if (!once) console.error(`waiting for alerts on ${manifest.alertsQueueUrl} (Ctrl-C to stop)`);
+  let stopping = false;
+  process.once('SIGINT', () => {
+    stopping = true;
+  });
+  while (!stopping) {
+    const notifications = await receiveNotifications(sqs, manifest.alertsQueueUrl, { waitSeconds: once ? 0 : 10, keep });
+    notifications.forEach(print);
+    if (once && notifications.length === 0) break;
+  }
+  sqs.destroy();
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((error: unknown) => {
+    console.error((error as Error).message);
+    process.exitCode = 1;
+  });
+}
