@@ -1,10 +1,7 @@
-/** @jest-config-loader esbuild-register */
 import type { Config } from 'jest';
 
-// Middy 6 and a few other dependencies ship ES modules only; swc turns them into CommonJS for jest.
-const transform: Config['transform'] = {
-  '^.+\\.(t|j|mj)s$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
-};
+// Middy 6 ships ES modules only; esbuild turns TypeScript and those modules into CommonJS.
+const transform: Config['transform'] = { '^.+\\.(t|j|mj)s$': '<rootDir>/scripts/jest-transform.js' };
 const transformIgnorePatterns = ['/node_modules/(?!(@middy)/)'];
 const moduleNameMapper = { '^@clickstream/shared$': '<rootDir>/shared/src/index.ts' };
 
