@@ -93,6 +93,7 @@ export class ClickstreamStack extends TerraformStack {
         topic,
         batchSize: vars.batchSize.numberValue,
         enabled: vars.enableAnomalyDetection.booleanValue,
+        publishAlerts: vars.enableSnsAlerts.stringValue,
       }).consumer,
       archiver: new Archiver(this, 'archiver', { inputs, bucket, batchSize: vars.archiverBatchSize.numberValue }).consumer,
     };

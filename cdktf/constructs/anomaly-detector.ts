@@ -1,3 +1,4 @@
+import { ENV } from '@clickstream/shared';
 import { Construct } from 'constructs';
 import type { IResolvable } from 'cdktn';
 import type { DynamodbTable } from '@cdktn/provider-aws/lib/dynamodb-table';
@@ -22,12 +23,17 @@ export class AnomalyDetector extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    props: { inputs: ConsumerInputs; alertsTable: DynamodbTable; topic: SnsTopic; batchSize: number; enabled: boolean | IResolvable },
+    props: { inputs: ConsumerInputs; alertsTable: DynamodbTable; topic: SnsTopic; batchSize: number; enabled: boolean | IResolvable; publishAlerts: string },
   ) {
     super(scope, id);
     const tableArn = props.alertsTable.arn;
     this.consumer = new StreamConsumerFunction(this, 'consumer', {
-      ...consumerProps('anomaly-detector', props.inputs, { batchSize: props.batchSize, alertsTopicArn: props.topic.arn }),
+      ...consumerProps('anomaly-detector', props.inputs, {
+        batchSize: props.batchSize,
+        alertsTopicArn: props.topic.arn,
+        // enable_sns_alerts switches anomaly alerts to SNS (and the e-mail subscription); off, they go to history only.
+        environment: { [ENV.enableSnsAlerts]: props.publishAlerts },
+      }),
       enabled: props.enabled,
       statements: [
         {

@@ -26,7 +26,7 @@ export const roleName = (functionName: string) => `${functionName}-role`;
 export function consumerProps(
   service: ServiceName,
   inputs: ConsumerInputs,
-  extra: { batchSize: number; alertsTopicArn?: string },
+  extra: { batchSize: number; alertsTopicArn?: string; environment?: Record<string, string> },
 ): Omit<StreamConsumerFunctionProps, 'statements'> {
   return {
     service,
@@ -49,6 +49,7 @@ export function consumerProps(
       alertsTopicArn: extra.alertsTopicArn,
       // A Terraform variable (validated against the pino levels) at deploy time.
       logLevel: inputs.logLevel as LogLevel,
+      ...(extra.environment === undefined ? {} : { extra: extra.environment }),
     }),
   };
 }

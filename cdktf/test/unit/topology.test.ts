@@ -3,7 +3,7 @@
  * agree: synthesize, evaluate every name with the variables at their defaults, and compare with
  * resourceNames(), TABLES, CONSUMERS, STREAM_DEFAULTS and functionEnvironment().
  */
-import { CONSUMERS, DEFAULT_PROJECT, functionEnvironment, resourceNames, SERVICES, STREAM_DEFAULTS, TABLES, type TableKey } from '@clickstream/shared';
+import { CONSUMERS, DEFAULT_PROJECT, functionEnvironment, resourceNames, SERVICES, STREAM_DEFAULTS, TABLES, type TableKey, ENV } from '@clickstream/shared';
 import { ARCHIVE_PREFIXES as ARCHIVER_LAYOUT_PREFIXES } from '../../../services/archiver/src/layout';
 import { ARCHIVE_PREFIXES } from '../../constructs/archive-bucket';
 import { refOf, resolveWithDefaults, resourceAt, synthAll, type Json } from '../synth';
@@ -91,6 +91,8 @@ describe.each(synthAll().map(({ stack, json }) => [stack.node.id, json] as const
         environment,
         names,
         alertsTopicArn: service === 'anomaly-detector' ? topicArn : undefined,
+        // The anomaly-detector also gets the enable_sns_alerts switch (default false).
+        ...(service === 'anomaly-detector' ? { extra: { [ENV.enableSnsAlerts]: 'false' } } : {}),
       });
       const resolved = Object.fromEntries(
         Object.entries(env).map(([name, value]) => [name, value === bucketName ? names.archiveBucket : value === topicArn ? value : resolve(value)]),
