@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { httpHandler, KNOWN_EVENT_TYPES, minuteWindow, resourceNames, TABLES, type ResourceNames } from '@clickstream/shared';
+import { listRecentAlerts } from '../services/anomaly-detector/src/history';
 import { readManifest } from './manifest';
 
 const HELP = `Usage: npm run query -- <question> [options]
@@ -16,6 +17,7 @@ Questions:
   top-pages                 most viewed pages over the last N minutes (no scan: one query per minute)
   session <session_id>      one session's metrics
   events                    events per minute by type over the last N minutes
+  alerts                    anomaly alerts raised over the last N minutes (alert history, newest first)
 
 Options:
   --minutes <n>             window to look back over (default 15)
@@ -180,6 +182,15 @@ async function main(): Promise<void> {
     case 'events':
       print(await eventsPerMinute(target, minutes));
       return;
+    case 'alerts': {
+      const alerts = await listRecentAlerts(target.client, target.tables.alerts, { limit, sinceMs: Date.now() - minutes * 60_000 });
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(alerts, null, 2)}\n`);
+        return;
+      }
+      print(alerts.map((alert) => ({ incident_at: alert.incident_at, rule: alert.rule, severity: alert.severity, subject: alert.subject_key, observed: alert.observed, threshold: alert.threshold, delivery: alert.delivery })));
+      return;
+    }
     default:
       throw new Error(`unknown question "${question}"; see npm run query -- --help`);
   }
