@@ -7,6 +7,7 @@ import './quiet-warnings';
 import { parseArgs } from 'node:util';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { httpHandler, LOG_LEVELS, type LogLevel } from '@clickstream/shared';
+import { DEFAULT_DASHBOARD_PORT } from './dashboard/server';
 import { DemoTraffic } from './demo';
 import { DEFAULT_PORTS, startLocalStack, type LocalStack } from './stack';
 
@@ -19,6 +20,7 @@ const HELP = `Usage: npm start -- [options]
   --kinesis-port <n>     default ${DEFAULT_PORTS.kinesis}   (env CLICKSTREAM_KINESIS_PORT)
   --dynamodb-port <n>    default ${DEFAULT_PORTS.dynamodb}   (env CLICKSTREAM_DYNAMODB_PORT)
   --aws-port <n>         SNS/SQS/S3, default ${DEFAULT_PORTS.aws} (env CLICKSTREAM_AWS_PORT)
+  --dashboard-port <n>   local dashboard page, default ${DEFAULT_DASHBOARD_PORT} (env CLICKSTREAM_DASHBOARD_PORT)
   --state-dir <dir>      where local.json and logs go (default .clickstream)
   --log-level <level>    ${LOG_LEVELS.join('|')} (default info; logs go to <state-dir>/logs)
   --help                 this text
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
       'kinesis-port': { type: 'string' },
       'dynamodb-port': { type: 'string' },
       'aws-port': { type: 'string' },
+      'dashboard-port': { type: 'string' },
       'state-dir': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -70,6 +73,7 @@ async function main(): Promise<void> {
     ...(values['state-dir'] === undefined ? {} : { stateDir: values['state-dir'] }),
     shardCount,
     logLevel,
+    dashboardPort: port(values['dashboard-port'], 'CLICKSTREAM_DASHBOARD_PORT', DEFAULT_DASHBOARD_PORT),
   });
   process.stdout.write(banner(stack, Date.now() - startedAt));
 
@@ -119,6 +123,7 @@ Clickstream Analytics local stack is ready (${readyMs} ms).
   Services    ${Object.values(m.functions).join(', ')}
   Data        ${m.dataDir ?? 'in memory (use --data-dir to keep it)'}; logs in ${m.logDir}
   Resources   .clickstream/local.json (endpoints and every resource name, for scripts)
+  Dashboard   ${m.dashboardUrl ?? 'off'}   live metrics, top pages, sessions, funnel, alerts
 
 Send an event (AWS CLI v2):
 

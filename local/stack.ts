@@ -5,6 +5,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   CONSUMERS,
   DEFAULT_ENVIRONMENT,
@@ -20,6 +21,7 @@ import {
   type ResourceNames,
   type ServiceName,
 } from '@clickstream/shared';
+import { startDashboardServer, type DashboardServer } from './dashboard/server';
 import { startDynamoDb, startFauxqs, startKinesis, type Emulator } from './emulators';
 import { FileCheckpointStore, MemoryCheckpointStore, type CheckpointStore } from './esm/checkpoints';
 import { EventSourceMapping, type MappingSettings } from './esm/event-source-mapping';
@@ -52,6 +54,8 @@ export interface LocalStackOptions {
   pollIntervalMs?: number;
   retryDelayMs?: number;
   logLevel?: LogLevel;
+  /** Serve the local dashboard page on this 127.0.0.1 port (0 picks a free one); none when undefined. */
+  dashboardPort?: number;
 }
 
 /** What `.clickstream/local.json` holds: everything a script needs to talk to the stack. */
@@ -70,6 +74,8 @@ export interface LocalManifest {
   environment: string;
   dataDir: string | null;
   logDir: string;
+  /** The local dashboard page, when the stack serves one. */
+  dashboardUrl: string | null;
   pid: number;
   startedAt: string;
 }
@@ -100,7 +106,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const started: Emulator[] = [];
   const mappings = new Map<ServiceName, EventSourceMapping>();
   const telemetry = new LocalTelemetry(logDir);
+  let dashboard: DashboardServer | undefined;
   const stopAll = async () => {
+    await dashboard?.close();
     await Promise.all([...mappings.values()].map((mapping) => mapping.stop()));
     await Promise.all(started.map((emulator) => emulator.stop().catch(() => undefined)));
     await telemetry.close();
@@ -176,6 +184,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       mappings.set(service, mapping);
     }
     await Promise.all([...mappings.values()].map((mapping) => mapping.start()));
+    if (options.dashboardPort !== undefined) {
+      dashboard = await startDashboardServer({ port: options.dashboardPort, telemetry, names, dynamodb: DynamoDBDocumentClient.from(clients.dynamodb) });
+    }
 
     const manifest: LocalManifest = {
       region: LOCAL_REGION,
@@ -192,6 +203,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       environment,
       dataDir: dataDir ?? null,
       logDir,
+      dashboardUrl: dashboard?.url ?? null,
       pid: process.pid,
       startedAt: new Date().toISOString(),
     };
