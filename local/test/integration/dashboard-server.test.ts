@@ -1,0 +1,71 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { resourceNames, type EmfDatapoint } from '@clickstream/shared';
+import type { LocalDashboard } from '../../dashboard/definition';
+import { startDashboardServer, type DashboardServer, type MetricsResponse } from '../../dashboard/server';
+
+/** The dashboard server's HTTP contract, with telemetry datapoints given directly (no emulators). */
+const names = resourceNames('clickstream-analytics', 'dev');
+const points: EmfDatapoint[] = [];
+let server: DashboardServer;
+
+beforeAll(async () => {
+  server = await startDashboardServer({
+    port: 0,
+    telemetry: { datapoints: ({ sinceMs } = {}) => points.filter((point) => sinceMs === undefined || point.timestampMs >= sinceMs) },
+    names,
+    dynamodb: {} as DynamoDBDocumentClient,
+  });
+});
+
+afterAll(() => server.close());
+
+const get = async (path: string) => {
+  const response = await fetch(new URL(path, server.url));
+  return { status: response.status, type: response.headers.get('content-type'), body: await response.text() };
+};
+
+it('listens on 127.0.0.1 and serves the page and uPlot from node_modules', async () => {
+  expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+  const page = await get('/');
+  expect(page.status).toBe(200);
+  expect(page.body).toContain('/vendor/uPlot.iife.min.js');
+  const uplot = await get('/vendor/uPlot.iife.min.js');
+  expect(uplot.status).toBe(200);
+  expect(uplot.body).toContain('uPlot');
+  expect((await get('/vendor/uPlot.min.css')).type).toMatch(/text\/css/);
+  expect((await get('/app.js')).type).toMatch(/javascript/);
+});
+
+it('resolves search widgets against the datapoints dimensions, bucketed per period', async () => {
+  const now = Date.now();
+  points.push(
+    { namespace: 'Clickstream', name: 'AnomaliesDetected', unit: 'Count', value: 2, dimensions: { Service: 'anomaly-detector', Rule: 'bot_user_agent' }, timestampMs: now - 1000 },
+    { namespace: 'Clickstream', name: 'AnomaliesDetected', unit: 'Count', value: 1, dimensions: { Service: 'anomaly-detector', Rule: 'session_rate' }, timestampMs: now - 1000 },
+  );
+  const response = await get('/api/metrics?minutes=5&widget=anomalies-by-rule');
+  expect(response.status).toBe(200);
+  const metrics = JSON.parse(response.body) as MetricsResponse;
+  expect(metrics.periodSeconds).toBe(10);
+  const data = metrics.widgets['anomalies-by-rule']!;
+  expect(data.series.map((series) => series.label)).toEqual(['bot_user_agent', 'session_rate']);
+  expect(data.series.map((series) => series.values.reduce<number>((total, value) => total + (value ?? 0), 0))).toEqual([2, 1]);
+  expect(data.timestamps.length).toBeGreaterThanOrEqual(30);
+});
+
+it('serves the definition with local names', async () => {
+  const dashboard = JSON.parse((await get('/api/dashboard')).body) as LocalDashboard;
+  expect(dashboard.rangesMinutes).toEqual([5, 15, 60]);
+  expect(JSON.stringify(dashboard)).toContain(names.functions['event-processor']);
+});
+
+it.each([
+  ['/api/metrics?minutes=7', 400, /minutes must be one of 5, 15, 60/],
+  ['/api/metrics?minutes=5&period=0', 400, /period/],
+  ['/api/metrics?widget=nope', 400, /no widget "nope"/],
+  ['/api/business?minutes=abc', 400, /minutes/],
+  ['/nope', 404, /not found/],
+])('%s answers %d with a reason', async (path, status, reason) => {
+  const response = await get(path);
+  expect(response.status).toBe(status);
+  expect(JSON.parse(response.body).error).toMatch(reason);
+});
