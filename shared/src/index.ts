@@ -7,6 +7,7 @@ export { compareSequenceNumbers, decodeKinesisRecord, sequenceKey, type StreamRe
 export { createLogger, requestLogger, type Logger } from './logger';
 export { MetricsLogger, parseEmfLine, stdoutEmfWriter, type EmfDatapoint, type EmfWriter, type MetricUnit } from './metrics';
 export { observability, type ObservedContext } from './middleware';
+export { coldStartHandler, streamHandler, validationLimits, type StreamBatchResult, type StreamHandler, type StreamHandlerOptions } from './stream-handler';
 export { normalizePagePath } from './page-url';
 export { minuteWindow, ttlAfter, windowStartMs } from './time';
 export {

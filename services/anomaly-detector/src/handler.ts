@@ -1,19 +1,18 @@
 import { SNSClient } from '@aws-sdk/client-sns';
-import middy from '@middy/core';
-import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import {
   clientOptions,
+  coldStartHandler,
   createDynamoDbClient,
   createLogger,
-  decodeKinesisRecord,
   loadConfig,
-  observability,
   stdoutEmfWriter,
+  streamHandler,
+  validationLimits,
   type Config,
   type EmfWriter,
   type Env,
   type Logger,
-  type ObservedContext,
+  type StreamHandler,
 } from '@clickstream/shared';
 import { loadDetectorSettings, type DetectorSettings } from './config';
 import { detectBatch, type DetectorOptions } from './processor';
@@ -63,35 +62,28 @@ export function dependenciesFromEnv(env: Env, overrides: DependencyOverrides = {
  * The Lambda handler: decode, evaluate the rules, raise alerts, report. Failures come back as the
  * lowest sequence number to redeliver (`ReportBatchItemFailures`); bad records never fail the batch.
  */
-export function createHandler(deps: Dependencies) {
+export function createHandler(deps: Dependencies): StreamHandler {
   const options: DetectorOptions = {
     settings: deps.settings,
-    validation: {
-      maxFutureSkewMs: deps.config.maxFutureSkewMs,
-      maxEventAgeMs: deps.config.maxEventAgeMs,
-      maxRecordBytes: deps.config.maxRecordBytes,
-    },
+    validation: validationLimits(deps.config),
     now: deps.now,
   };
   const detector = deps.publisher === undefined ? { store: deps.store } : { store: deps.store, publisher: deps.publisher };
-  return middy<KinesisStreamEvent, KinesisStreamBatchResponse, Error, ObservedContext>()
-    .use(observability({ logger: deps.logger, namespace: deps.config.metricsNamespace, service: SERVICE, emfWriter: deps.emfWriter }))
-    .handler(async (event, context) => {
-      if (!deps.settings.enabled || event.Records.length === 0) return { batchItemFailures: [] };
-      const records = event.Records.map(decodeKinesisRecord);
-      const outcome = await detectBatch(records, detector, options, { logger: context.logger, metrics: context.metrics });
-      const { alerts, ...counts } = outcome;
-      context.logger.info({ records: records.length, shardId: records[0]!.shardId, ...counts, alerts: alerts.length }, 'batch evaluated');
-      return {
-        batchItemFailures: outcome.failedSequenceNumber === undefined ? [] : [{ itemIdentifier: outcome.failedSequenceNumber }],
-      };
-    });
+  return streamHandler({
+    service: SERVICE,
+    config: deps.config,
+    logger: deps.logger,
+    emfWriter: deps.emfWriter,
+    completedMessage: 'batch evaluated',
+    processBatch: async (records, observe) => {
+      // ENABLE_ANOMALY_DETECTION=false: acknowledge batches without evaluating them.
+      if (!deps.settings.enabled) return { summary: { evaluated: false } };
+      const { alerts, failedSequenceNumber, ...counts } = await detectBatch(records, detector, options, observe);
+      const summary = { ...counts, alerts: alerts.length };
+      return failedSequenceNumber === undefined ? { summary } : { failedSequenceNumber, summary };
+    },
+  });
 }
 
-let coldStartHandler: ReturnType<typeof createHandler> | undefined;
-
 /** Lambda entry point; configuration is parsed on the first invocation of the sandbox. */
-export const handler = (event: KinesisStreamEvent, context: ObservedContext) => {
-  coldStartHandler ??= createHandler(dependenciesFromEnv(process.env));
-  return coldStartHandler(event, context);
-};
+export const handler = coldStartHandler(() => createHandler(dependenciesFromEnv(process.env)));

@@ -1,16 +1,15 @@
-import middy from '@middy/core';
-import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import {
+  coldStartHandler,
   createLogger,
-  decodeKinesisRecord,
   loadConfig,
-  observability,
   stdoutEmfWriter,
+  streamHandler,
+  validationLimits,
   type Config,
   type EmfWriter,
   type Env,
   type Logger,
-  type ObservedContext,
+  type StreamHandler,
 } from '@clickstream/shared';
 import { archiveBatch, type ArchiverOptions } from './archiver';
 import { createS3Client, S3ArchiveStore, type ArchiveStore } from './store';
@@ -45,37 +44,25 @@ export function dependenciesFromEnv(env: Env, overrides: Partial<Omit<Dependenci
  * sequence number to redeliver (`ReportBatchItemFailures`); bad records never fail the batch,
  * they are quarantined.
  */
-export function createHandler(deps: Dependencies) {
+export function createHandler(deps: Dependencies): StreamHandler {
   const options: ArchiverOptions = {
-    validation: {
-      maxFutureSkewMs: deps.config.maxFutureSkewMs,
-      maxEventAgeMs: deps.config.maxEventAgeMs,
-      maxRecordBytes: deps.config.maxRecordBytes,
-    },
+    validation: validationLimits(deps.config),
     writeConcurrency: WRITE_CONCURRENCY,
     now: deps.now,
   };
-  return middy<KinesisStreamEvent, KinesisStreamBatchResponse, Error, ObservedContext>()
-    .use(observability({ logger: deps.logger, namespace: deps.config.metricsNamespace, service: SERVICE, emfWriter: deps.emfWriter }))
-    .handler(async (event, context) => {
-      const records = event.Records.map(decodeKinesisRecord);
-      if (records.length === 0) return { batchItemFailures: [] };
-      const outcome = await archiveBatch(records, deps.store, options, { logger: context.logger, metrics: context.metrics });
-      const { keys: _keys, quarantined, ...summary } = outcome;
-      context.logger.info(
-        { records: records.length, shardId: records[0]!.shardId, ...summary, quarantined: Object.fromEntries(quarantined) },
-        'batch archived',
-      );
-      return {
-        batchItemFailures: outcome.failedSequenceNumber === undefined ? [] : [{ itemIdentifier: outcome.failedSequenceNumber }],
-      };
-    });
+  return streamHandler({
+    service: SERVICE,
+    config: deps.config,
+    logger: deps.logger,
+    emfWriter: deps.emfWriter,
+    completedMessage: 'batch archived',
+    processBatch: async (records, observe) => {
+      const { keys: _keys, quarantined, failedSequenceNumber, ...counts } = await archiveBatch(records, deps.store, options, observe);
+      const summary = { ...counts, quarantined: Object.fromEntries(quarantined) };
+      return failedSequenceNumber === undefined ? { summary } : { failedSequenceNumber, summary };
+    },
+  });
 }
 
-let coldStartHandler: ReturnType<typeof createHandler> | undefined;
-
 /** Lambda entry point; configuration is parsed on the first invocation of the sandbox. */
-export const handler = (event: KinesisStreamEvent, context: ObservedContext) => {
-  coldStartHandler ??= createHandler(dependenciesFromEnv(process.env));
-  return coldStartHandler(event, context);
-};
+export const handler = coldStartHandler(() => createHandler(dependenciesFromEnv(process.env)));

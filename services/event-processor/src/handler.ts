@@ -1,17 +1,16 @@
-import middy from '@middy/core';
-import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import {
+  coldStartHandler,
   createDynamoDbClient,
   createLogger,
-  decodeKinesisRecord,
   loadConfig,
-  observability,
   stdoutEmfWriter,
+  streamHandler,
+  validationLimits,
   type Config,
   type EmfWriter,
   type Env,
   type Logger,
-  type ObservedContext,
+  type StreamHandler,
 } from '@clickstream/shared';
 import { processBatch, type ProcessorOptions } from './processor';
 import { DynamoDbMetricsStore, type MetricsStore } from './store';
@@ -42,35 +41,26 @@ export function dependenciesFromEnv(env: Env, overrides: Partial<Omit<Dependenci
  * The Lambda handler: decode, apply, report. Failures come back as the lowest sequence number to
  * redeliver (`ReportBatchItemFailures`); bad records never fail the batch.
  */
-export function createHandler(deps: Dependencies) {
+export function createHandler(deps: Dependencies): StreamHandler {
   const options: ProcessorOptions = {
-    validation: {
-      maxFutureSkewMs: deps.config.maxFutureSkewMs,
-      maxEventAgeMs: deps.config.maxEventAgeMs,
-      maxRecordBytes: deps.config.maxRecordBytes,
-    },
+    validation: validationLimits(deps.config),
     aggregateTtlDays: deps.config.aggregateTtlDays,
     sessionTtlDays: deps.config.sessionTtlDays,
     maxSeenEventsPerSession: deps.config.maxSeenEventsPerSession,
     now: deps.now,
   };
-  return middy<KinesisStreamEvent, KinesisStreamBatchResponse, Error, ObservedContext>()
-    .use(observability({ logger: deps.logger, namespace: deps.config.metricsNamespace, service: SERVICE, emfWriter: deps.emfWriter }))
-    .handler(async (event, context) => {
-      const records = event.Records.map(decodeKinesisRecord);
-      if (records.length === 0) return { batchItemFailures: [] };
-      const outcome = await processBatch(records, deps.store, options, { logger: context.logger, metrics: context.metrics });
-      context.logger.info({ records: records.length, shardId: records[0]!.shardId, ...outcome }, 'batch applied');
-      return {
-        batchItemFailures: outcome.failedSequenceNumber === undefined ? [] : [{ itemIdentifier: outcome.failedSequenceNumber }],
-      };
-    });
+  return streamHandler({
+    service: SERVICE,
+    config: deps.config,
+    logger: deps.logger,
+    emfWriter: deps.emfWriter,
+    completedMessage: 'batch applied',
+    processBatch: async (records, observe) => {
+      const { failedSequenceNumber, ...summary } = await processBatch(records, deps.store, options, observe);
+      return failedSequenceNumber === undefined ? { summary } : { failedSequenceNumber, summary };
+    },
+  });
 }
 
-let coldStartHandler: ReturnType<typeof createHandler> | undefined;
-
 /** Lambda entry point; configuration is parsed on the first invocation of the sandbox. */
-export const handler = (event: KinesisStreamEvent, context: ObservedContext) => {
-  coldStartHandler ??= createHandler(dependenciesFromEnv(process.env));
-  return coldStartHandler(event, context);
-};
+export const handler = coldStartHandler(() => createHandler(dependenciesFromEnv(process.env)));

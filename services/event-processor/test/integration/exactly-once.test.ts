@@ -37,7 +37,7 @@ async function pipeline(wrapStore: (store: MetricsStore) => MetricsStore = (stor
   };
   const handler = createHandler(deps);
   const invoke = (records: StreamRecord[]) =>
-    handler({ Records: records.map(lambdaRecord) }, { awsRequestId: 'req', getRemainingTimeInMillis: () => 60_000 } as Context as Parameters<typeof handler>[1]) as Promise<KinesisStreamBatchResponse>;
+    handler({ Records: records.map(lambdaRecord) }, { awsRequestId: 'req', getRemainingTimeInMillis: () => 60_000 } as Context) as Promise<KinesisStreamBatchResponse>;
   return { names, store, invoke, metricLines, snapshot: () => snapshot(names) };
 }
 
