@@ -14,6 +14,7 @@ import {
   STREAM_DEFAULTS,
   createLogger,
   functionEnvironment,
+  MetricsLogger,
   httpHandler,
   resourceNames,
   sleep,
@@ -106,6 +107,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const started: Emulator[] = [];
   const mappings = new Map<ServiceName, EventSourceMapping>();
   const telemetry = new LocalTelemetry(logDir);
+  const kinesisSink = telemetry.sink('kinesis');
   let dashboard: DashboardServer | undefined;
   const stopAll = async () => {
     await dashboard?.close();
@@ -116,7 +118,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
   try {
     const [kinesisEmulator, dynamoEmulator, awsEmulator] = await Promise.all([
-      startKinesis({ port: ports.kinesis, ...(dataDir ? { dataDir: path.join(dataDir, 'kinesis') } : {}) }).then(track(started)),
+      startKinesis({
+        port: ports.kinesis,
+        ...(dataDir ? { dataDir: path.join(dataDir, 'kinesis') } : {}),
+        // Kinesis' own stream metrics (AWS/Kinesis IncomingRecords/IncomingBytes), as CloudWatch has them.
+        onPut: (streamName, records, bytes) => {
+          const metrics = new MetricsLogger('AWS/Kinesis', { StreamName: streamName }, kinesisSink.emfWriter);
+          metrics.add('IncomingRecords', records);
+          metrics.add('IncomingBytes', bytes, 'Bytes');
+          metrics.flush();
+        },
+      }).then(track(started)),
       startDynamoDb({ port: ports.dynamodb, ...(dataDir ? { dataDir: path.join(dataDir, 'dynamodb') } : {}) }).then(track(started)),
       startFauxqs({ port: ports.aws }).then(track(started)),
     ]);

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Server } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -37,8 +38,36 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
+/** Called for every successful PutRecord/PutRecords with the records and bytes it wrote. */
+export type PutObserver = (streamName: string, records: number, bytes: number) => void;
+
+/**
+ * Watches successful PutRecord/PutRecords calls beside kinesalite's own handler (both read the
+ * same request), so the local stack can report Kinesis' IncomingRecords/IncomingBytes metrics.
+ */
+function observePuts(server: Server, observer: PutObserver): void {
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const target = String(request.headers['x-amz-target'] ?? '');
+    if (!/\.PutRecords?$/.test(target) || !String(request.headers['content-type'] ?? '').includes('json')) return;
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    response.on('finish', () => {
+      if (response.statusCode !== 200) return;
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { StreamName?: string; Data?: string; Records?: Array<{ Data?: string }> };
+        const entries = target.endsWith('PutRecords') ? (body.Records ?? []) : [body];
+        const bytes = entries.reduce((sum, entry) => sum + Math.floor(((entry.Data ?? '').length * 3) / 4), 0);
+        observer(body.StreamName ?? 'unknown', entries.length, bytes);
+      } catch (error) {
+        // A body kinesalite accepted but this observer cannot read only costs a datapoint.
+        process.emitWarning(`IncomingRecords observer skipped a request: ${(error as Error).message}`);
+      }
+    });
+  });
+}
+
 /** kinesalite, in process: Kinesis on loopback, about 16–22k records/s written here. */
-export async function startKinesis(options: EmulatorOptions): Promise<Emulator> {
+export async function startKinesis(options: EmulatorOptions & { onPut?: PutObserver }): Promise<Emulator> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const kinesalite = require('kinesalite') as (options: Record<string, unknown>) => Server;
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
@@ -49,6 +78,7 @@ export async function startKinesis(options: EmulatorOptions): Promise<Emulator> 
     shardLimit: 100,
     ...(options.dataDir ? { path: options.dataDir } : {}),
   });
+  if (options.onPut) observePuts(server, options.onPut);
   const port = await listen(server, options.port);
   return { name: 'kinesis', endpoint: `http://${HOST}:${port}`, port, stop: () => closeServer(server) };
 }

@@ -20,7 +20,7 @@ let readyMs = 0;
 beforeAll(async () => {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'clickstream-e2e-'));
   const started = Date.now();
-  child = spawn(process.execPath, ['--import', 'tsx', 'local/cli.ts', '--state-dir', stateDir, '--kinesis-port', '0', '--dynamodb-port', '0', '--aws-port', '0'], {
+  child = spawn(process.execPath, ['--import', 'tsx', 'local/cli.ts', '--state-dir', stateDir, '--kinesis-port', '0', '--dynamodb-port', '0', '--aws-port', '0', '--dashboard-port', '0'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

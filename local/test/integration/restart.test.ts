@@ -50,3 +50,16 @@ it('resumes from its checkpoints after a restart with a data directory: nothing 
     await second.stop();
   }
 }, 60_000);
+
+it('reports Kinesis IncomingRecords and IncomingBytes for what producers put, as CloudWatch would', async () => {
+  const stack = await startTestStack({ services: ['event-processor'] });
+  try {
+    await send(stack, new TrafficModel({ seed: 3 }).stream(120, Date.now() - 60_000));
+    await stack.waitForIdle();
+    const dimensions = { StreamName: stack.manifest.stream.name };
+    expect(stack.telemetry.sum('AWS/Kinesis', 'IncomingRecords', dimensions)).toBe(120);
+    expect(stack.telemetry.sum('AWS/Kinesis', 'IncomingBytes', dimensions)).toBeGreaterThan(120 * 100);
+  } finally {
+    await stack.stop();
+  }
+}, 60_000);
