@@ -10,6 +10,8 @@ export interface PutResult {
   requests: number;
   /** Entries that were throttled or failed at least once and were retried. */
   retried: number;
+  /** Indexes (into the records given) of the entries that still failed after the last attempt. */
+  failedIndexes?: number[];
 }
 
 /**
@@ -22,24 +24,30 @@ export async function putRecords(
   records: ReadonlyArray<{ partitionKey: string; data: string | Uint8Array }>,
   options: { maxAttempts?: number } = {},
 ): Promise<PutResult> {
-  const result: PutResult = { sent: 0, failed: 0, requests: 0, retried: 0 };
+  const result: PutResult = { sent: 0, failed: 0, requests: 0, retried: 0, failedIndexes: [] };
+  let offset = 0;
   for (const group of chunk(records, PUT_RECORDS_LIMIT)) {
     let pending: PutRecordsRequestEntry[] = group.map((record) => ({
       PartitionKey: record.partitionKey,
       Data: typeof record.data === 'string' ? Buffer.from(record.data) : record.data,
     }));
+    let pendingIndexes = group.map((_, index) => offset + index);
+    offset += group.length;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= (options.maxAttempts ?? 8)) {
         result.failed += pending.length;
+        result.failedIndexes!.push(...pendingIndexes);
         break;
       }
       if (attempt > 0) await sleep(backoffDelay(attempt, 100));
       result.requests++;
       const response = await kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records: pending }));
-      const failedEntries = pending.filter((_, index) => response.Records?.[index]?.ErrorCode !== undefined);
+      const failedAt = pending.map((_, index) => response.Records?.[index]?.ErrorCode !== undefined);
+      const failedEntries = pending.filter((_, index) => failedAt[index]);
       result.sent += pending.length - failedEntries.length;
       result.retried += failedEntries.length;
       pending = failedEntries;
+      pendingIndexes = pendingIndexes.filter((_, index) => failedAt[index]);
     }
   }
   return result;

@@ -13,6 +13,12 @@ export interface TrafficOptions {
   invalidShare?: number;
   /** Share of sessions sent as the camelCase e-commerce SDK payload. */
   camelCaseShare?: number;
+  /**
+   * Give each user one home country (derived from the user id) instead of a random country per
+   * session, so that shoppers never look like impossible travel; load tests that verify "no alert
+   * but the injected bots" set it. Off by default: it leaves the seeded traffic unchanged.
+   */
+  stableUserCountry?: boolean;
 }
 
 export interface TrafficRecord {
@@ -86,8 +92,9 @@ export class TrafficModel {
     const isBot = this.random() < (this.options.botShare ?? 0);
     const camel = !isBot && this.random() < (this.options.camelCaseShare ?? 0);
     const device = this.pick(DEVICES);
-    const country = this.pick(COUNTRIES);
+    const sessionCountry = this.pick(COUNTRIES);
     const userId = this.random() < 0.4 ? `user-${Math.floor(this.random() * 5000)}` : undefined;
+    const country = this.options.stableUserCountry && userId !== undefined ? COUNTRIES[Number(userId.slice(5)) % COUNTRIES.length]! : sessionCountry;
     const plan = isBot ? this.botPlan() : this.shopperPlan();
     const records: TrafficRecord[] = [];
     let time = startMs;

@@ -1,0 +1,374 @@
+/**
+ * `npm run load-test -- <script> [options]`: runs a k6-style scenario script on Node against the
+ * local stack (in this process by default), a running `npm start`, or AWS; prints k6's
+ * end-of-test summary; exits non-zero when a threshold fails (99, as k6) or, with `--verify`,
+ * when the pipeline lost or double counted anything (98).
+ */
+import '../local/quiet-warnings';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { CONSUMERS, type ServiceName } from '@clickstream/shared';
+import { costPerMillion, PRICES_AS_OF, recipeCostPerMillion, type MeasuredUsage } from './cost';
+import { TrafficFeed } from './feed';
+import { formatClock, parseDuration } from './k6/duration';
+import { planScenario, runScenario, type ScenarioOptions, type ScenarioState } from './k6/executors';
+import { registry, type Tags } from './k6/runtime';
+import { buildSummaryData, textSummary, type SummaryData } from './k6/summary';
+import { bindThresholds, evaluateThresholds, parseThresholds, type ThresholdOptions } from './k6/thresholds';
+import { LatencyProbe } from './latency';
+import { Ledger } from './ledger';
+import { bind, e2eLatency, type PipelineOptions } from './lib/clickstream';
+import { runnerReport, type RunnerReport } from './report';
+import { openTarget, TARGETS, type Target, type TargetKind } from './targets';
+import { drainByPolling, verify, type VerificationCheck } from './verify';
+
+export const EXIT = { ok: 0, usage: 2, verificationFailed: 98, thresholdsFailed: 99, scriptError: 107 } as const;
+
+const HELP = `Usage: npm run load-test -- <script.ts> [options]
+
+  --target local|local-running|aws   local: a local stack started in this process (default);
+                                     local-running: the stack of \`npm start\` (.clickstream/local.json);
+                                     aws: the default credential chain and region
+  --stream <name>                    AWS stream (default: cdktf output kinesis_stream_name, else the default name)
+  --outputs-file <file>              cdktf outputs JSON (cdktn output --outputs-file) for --target aws
+  --project <name> --environment <name>   resource names for --target aws
+  --verify                           after the run, drain and prove nothing was lost or double counted
+  --duration <d>                     override the duration of duration-based scenarios (soak: 30m, 2h)
+  --summary-export <file>            write the summary data (k6 handleSummary shape) as JSON
+  --out cloudwatch                   push the summary metrics to CloudWatch (PutMetricData, batched)
+  -e, --env KEY=VALUE                set __ENV.KEY for the script
+  --seed <n>                         traffic seed (default: the script's; random on shared targets)
+  --drain-timeout <d>                how long --verify waits for the consumers (default 5m)
+  --quiet                            no progress lines
+`;
+
+interface ScriptModule {
+  options?: { scenarios?: Record<string, ScenarioOptions>; thresholds?: ThresholdOptions; vus?: number; duration?: string; summaryTrendStats?: string[] };
+  pipeline?: Partial<PipelineOptions>;
+  setup?: () => unknown;
+  teardown?: (data: unknown) => unknown;
+  handleSummary?: (data: SummaryData) => Record<string, string> | Promise<Record<string, string>>;
+  default?: (data: unknown) => unknown;
+  [exported: string]: unknown;
+}
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __ENV: Record<string, string | undefined>;
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      target: { type: 'string', default: 'local' },
+      stream: { type: 'string' },
+      'outputs-file': { type: 'string' },
+      project: { type: 'string' },
+      environment: { type: 'string' },
+      verify: { type: 'boolean', default: false },
+      duration: { type: 'string' },
+      'summary-export': { type: 'string' },
+      out: { type: 'string', multiple: true, default: [] },
+      env: { type: 'string', short: 'e', multiple: true, default: [] },
+      seed: { type: 'string' },
+      'drain-timeout': { type: 'string', default: '5m' },
+      'default-ports': { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const scriptPath = positionals[0];
+  if (values.help || scriptPath === undefined) {
+    process.stdout.write(HELP);
+    return values.help ? EXIT.ok : EXIT.usage;
+  }
+  if (!(TARGETS as readonly string[]).includes(values.target)) throw new UsageError(`--target must be one of ${TARGETS.join(', ')}, got "${values.target}"`);
+  for (const out of values.out) if (out !== 'cloudwatch') throw new UsageError(`--out supports cloudwatch, got "${out}"`);
+  const targetKind = values.target as TargetKind;
+
+  globalThis.__ENV = { ...process.env };
+  for (const pair of values.env) {
+    const separator = pair.indexOf('=');
+    if (separator <= 0) throw new UsageError(`-e expects KEY=VALUE, got "${pair}"`);
+    globalThis.__ENV[pair.slice(0, separator)] = pair.slice(separator + 1);
+  }
+
+  // Init context: importing the script creates its options and custom metrics.
+  const script = (await import(pathToFileURL(path.resolve(scriptPath)).href)) as ScriptModule;
+  const options = script.options ?? {};
+  const scenarios: Record<string, ScenarioOptions> = { ...(options.scenarios ?? { default: { executor: 'constant-vus', vus: options.vus ?? 1, duration: options.duration ?? '10s' } }) };
+  if (values.duration !== undefined) {
+    parseDuration(values.duration);
+    for (const [name, scenario] of Object.entries(scenarios)) {
+      if (scenario.duration === undefined) log(`--duration does not apply to scenario ${name} (${scenario.executor} runs by stages)`);
+      else scenarios[name] = { ...scenario, duration: values.duration };
+    }
+  }
+  for (const [name, scenario] of Object.entries(scenarios)) {
+    planScenario(name, scenario);
+    const exec = scenario.exec ?? 'default';
+    if (typeof script[exec] !== 'function') throw new UsageError(`scenario ${name}: the script exports no function "${exec}"`);
+  }
+  const thresholds = parseThresholds(options.thresholds);
+  bindThresholds(thresholds, registry);
+
+  const pipeline: PipelineOptions = { recordsPerIteration: 500, eventsPerSecond: 1000, ...script.pipeline };
+  const shared = targetKind !== 'local';
+  const seed = values.seed !== undefined ? Number(values.seed) : shared ? Date.now() % 1_000_000_000 : (pipeline.seed ?? 2026);
+  const target = await openTarget({
+    kind: targetKind,
+    shards: pipeline.shards ?? 2,
+    ...(values.stream ? { stream: values.stream } : {}),
+    ...(values['outputs-file'] ? { outputsFile: values['outputs-file'] } : {}),
+    ...(values.project ? { project: values.project } : {}),
+    ...(values.environment ? { environment: values.environment } : {}),
+    defaultPorts: values['default-ports'],
+  });
+  try {
+    return await execute(script, scenarios, thresholds, pipeline, target, seed, values);
+  } finally {
+    await target.stop();
+  }
+}
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+async function execute(
+  script: ScriptModule,
+  scenarios: Record<string, ScenarioOptions>,
+  thresholds: ReturnType<typeof parseThresholds>,
+  pipeline: PipelineOptions,
+  target: Target,
+  seed: number,
+  values: { verify: boolean; quiet: boolean; 'summary-export'?: string; out: string[]; 'drain-timeout': string },
+): Promise<number> {
+  const shared = target.kind !== 'local';
+  // A shared target holds other traffic: this run's events go to minutes three days back (still
+  // within the 7-day acceptance window) that nobody else writes, so its counters are its own.
+  const eventStartMs = shared ? Date.now() - 3 * 86_400_000 - Math.floor(Math.random() * 720) * 60_000 : Date.now() - 120_000;
+  const feed = new TrafficFeed({
+    seed,
+    eventsPerSecond: pipeline.eventsPerSecond,
+    startMs: eventStartMs,
+    botShare: pipeline.botShare ?? 0.01,
+    invalidShare: pipeline.invalidShare ?? 0.01,
+    camelCaseShare: pipeline.camelCaseShare ?? 0.1,
+    stableUserCountry: true,
+  });
+  const ledger = new Ledger();
+  const probe = values.verify ? new LatencyProbe(target.dynamo, target.tables.sessionMetrics, (ms) => e2eLatency.add(ms)) : undefined;
+  bind({ target: target.description, streamName: target.streamName, kinesis: target.kinesis, feed, ledger, ...(probe ? { probe } : {}) });
+
+  const context = new AsyncLocalStorage<Tags>();
+  registry.currentTags = () => context.getStore() ?? {};
+  log(`load test: ${Object.keys(scenarios).join(', ')} → ${target.description}, stream ${target.streamName}, seed ${seed}`);
+
+  let data: unknown;
+  try {
+    data = script.setup ? await script.setup() : undefined;
+  } catch (error) {
+    log(`setup() failed: ${(error as Error).stack ?? String(error)}`);
+    return EXIT.scriptError;
+  }
+  const dataJson = data === undefined ? undefined : JSON.stringify(data);
+  const copyOfData = () => (dataJson === undefined ? undefined : JSON.parse(dataJson));
+
+  const runStartedMs = Date.now();
+  const runStarted = performance.now();
+  probe?.start();
+  let aborted: string | undefined;
+  const errors = new Map<string, number>();
+  const states: ScenarioState[] = Object.keys(scenarios).map((name) => ({ name, startTimeMs: 0, durationMs: 0, allocatedVUs: 0, activeVUs: 0, started: 0, completed: 0, interrupted: 0, dropped: 0, done: false }));
+
+  let lastSent = 0;
+  const sentSoFar = () => registry.metrics.get('events_sent')?.series.sum ?? 0;
+  const tick = () => {
+    const elapsed = performance.now() - runStarted;
+    const active = states.reduce((sum, state) => sum + state.activeVUs, 0);
+    const allocated = states.reduce((sum, state) => sum + state.allocatedVUs, 0);
+    registry.add('vus', active);
+    registry.add('vus_max', allocated);
+    for (const result of evaluateThresholds(thresholds.filter((threshold) => threshold.abortOnFail && elapsed >= threshold.delayAbortEvalMs), registry, elapsed)) {
+      if (!result.ok && aborted === undefined) aborted = `threshold ${result.threshold.metricKey} '${result.threshold.source}' crossed (abortOnFail)`;
+    }
+    if (values.quiet) return;
+    const sent = sentSoFar();
+    const failed = registry.metrics.get('events_failed')?.series.sum ?? 0;
+    const scenarioText = states
+      .map((state) => `${state.name} ${formatClock(Math.min(elapsed, state.durationMs))}/${formatClock(state.durationMs)}`)
+      .join(', ');
+    log(
+      `running (${formatClock(elapsed)}), ${String(active).padStart(2, '0')}/${String(allocated).padStart(2, '0')} VUs, ${states.reduce((sum, state) => sum + state.completed, 0)} complete iterations | ` +
+        `${Math.round(sent - lastSent)} ev/s, sent ${sent}, failed ${failed}${probe ? `, e2e probes open ${probe.open}` : ''} | ${scenarioText}`,
+    );
+    lastSent = sent;
+  };
+  const progress = setInterval(tick, 1000);
+
+  await Promise.all(
+    Object.entries(scenarios).map(([name, scenario], index) => {
+      const fn = script[scenario.exec ?? 'default'] as (data: unknown) => unknown;
+      const tags: Tags = { scenario: name, ...scenario.tags };
+      return runScenario(
+        name,
+        scenario,
+        {
+          aborted: () => aborted !== undefined,
+          onDropped: () => registry.add('dropped_iterations', 1, tags),
+          iterate: (iteration) =>
+            context.run({ ...tags }, async () => {
+              const started = performance.now();
+              try {
+                await fn(copyOfData());
+              } catch (error) {
+                const message = (error as Error).message ?? String(error);
+                const seen = errors.get(message) ?? 0;
+                errors.set(message, seen + 1);
+                if (seen < 3) log(`iteration ${iteration.iterationInScenario} of ${name} (VU ${iteration.vu}) failed: ${message}`);
+              }
+              registry.add('iteration_duration', performance.now() - started);
+              registry.add('iterations', 1);
+            }),
+        },
+        states[index]!,
+      );
+    }),
+  );
+  const elapsedMs = performance.now() - runStarted;
+  clearInterval(progress);
+  tick();
+  if (aborted) log(`test aborted: ${aborted}`);
+  const interrupted = states.reduce((sum, state) => sum + state.interrupted, 0);
+  if (interrupted > 0) log(`${interrupted} iterations were still running after gracefulStop: interrupted`);
+
+  try {
+    if (script.teardown) await script.teardown(copyOfData());
+  } catch (error) {
+    log(`teardown() failed: ${(error as Error).message}`);
+  }
+
+  const report: RunnerReport = { target: target.description, seed, ledger: {} };
+  let verification: VerificationCheck[] | undefined;
+  if (values.verify) {
+    // Calls still in flight after gracefulStop may yet land: give them a moment, then drain.
+    const drainStarted = Date.now();
+    log(`draining: waiting for every consumer to catch up (${ledger.accepted} accepted events)…`);
+    if (target.stack) await target.stack.waitForIdle(parseDuration(values['drain-timeout']));
+    else await drainByPolling(target, ledger, { counters: new Map() }, parseDuration(values['drain-timeout']));
+    log(`drained in ${((Date.now() - drainStarted) / 1000).toFixed(1)} s; verifying…`);
+    await probe?.finish(15_000);
+    if (target.wire) report.pipeline = pipelineFigures(target, ledger, elapsedMs);
+    verification = await verify(target, ledger, { counters: new Map() }, runStartedMs);
+    registry.enterGroup('end-to-end verification');
+    for (const check of verification) registry.recordCheck(check.name, check.ok);
+    registry.leaveGroup();
+    report.verification = verification;
+    report.latencyMethod = probe
+      ? `put → session item shows the event: 1 probe per PutRecords batch, BatchGetItem poll every ${probe.pollMs} ms (includes the put call, ±${probe.pollMs} ms granularity); ${probe.observed} observed, ${probe.timedOut} timed out`
+      : undefined;
+  } else {
+    probe?.finish(0);
+  }
+  report.ledger = ledger.toJSON();
+
+  const results = evaluateThresholds(thresholds, registry, elapsedMs);
+  const summary = buildSummaryData(registry, results, elapsedMs, script.options?.summaryTrendStats);
+  summary.clickstream = report as unknown as Record<string, unknown>;
+
+  const outputs = script.handleSummary ? await script.handleSummary(summary) : { stdout: textSummary(summary) + runnerReport(summary) };
+  for (const [destination, content] of Object.entries(outputs)) {
+    if (destination === 'stdout') process.stdout.write(content);
+    else if (destination === 'stderr') process.stderr.write(content);
+    else writeFileSync(destination, content);
+  }
+  if (values['summary-export']) writeFileSync(values['summary-export'], `${JSON.stringify(summary, null, 2)}\n`);
+  if (values.out.includes('cloudwatch')) {
+    const { pushSummary } = await import('./cloudwatch');
+    const calls = await pushSummary(summary, Object.keys(scenarios).join('+'));
+    log(`pushed the summary to CloudWatch (Clickstream/LoadTest) in ${calls} PutMetricData call(s)`);
+  }
+
+  if (aborted !== undefined || results.some((result) => !result.ok)) {
+    log(`some thresholds have failed`);
+    return EXIT.thresholdsFailed;
+  }
+  if (verification?.some((check) => !check.ok)) {
+    log('end-to-end verification failed');
+    return EXIT.verificationFailed;
+  }
+  return EXIT.ok;
+}
+
+/** Request counts of the in-process stack's services, per event, and what they cost on AWS. */
+function pipelineFigures(target: Target, ledger: Ledger, elapsedMs: number): NonNullable<RunnerReport['pipeline']> {
+  const stack = target.stack!;
+  const wire = target.wire!.snapshot();
+  const requests = wire.requests;
+  const events = ledger.accepted + ledger.rejected;
+  let invocations = 0;
+  let gbSeconds = 0;
+  for (const [service, mapping] of stack.mappings) {
+    invocations += mapping.stats.invocations;
+    const durationMs = stack.telemetry.sum('AWS/Lambda', 'Duration', { FunctionName: stack.manifest.functions[service as ServiceName]! });
+    gbSeconds += (durationMs / 1000) * (CONSUMERS[service].memorySizeMb / 1024);
+  }
+  let logBytes = 0;
+  for (const file of readdirSync(stack.manifest.logDir)) logBytes += statSync(path.join(stack.manifest.logDir, file)).size;
+  const sum = (prefix: string) => Object.entries(requests).filter(([key]) => key.startsWith(prefix)).reduce((total, [, count]) => total + count, 0);
+  const dynamoWriteRequests = ['BatchWriteItem', 'PutItem', 'UpdateItem', 'DeleteItem'].reduce((total, operation) => total + (requests[`dynamodb:${operation}`] ?? 0), 0);
+  const itemWrites = Object.values(wire.itemWrites).reduce((total, count) => total + count, 0);
+  const eventProcessorTables = new Set([target.tables.pageMetrics, target.tables.sessionMetrics, target.tables.counters]);
+  const tableSum = (counts: Record<string, number>, wanted: (table: string) => boolean) => Object.entries(counts).filter(([table]) => wanted(table)).reduce((total, [, count]) => total + count, 0);
+  const eventProcessorItemWrites = tableSum(wire.itemWrites, (table) => eventProcessorTables.has(table));
+  const eventProcessorWriteUnits = tableSum(wire.writeUnits, (table) => eventProcessorTables.has(table));
+  const detectorWriteUnits = tableSum(wire.writeUnits, (table) => table === target.tables.alerts);
+  const sustained = events / (elapsedMs / 1000);
+  const usage: MeasuredUsage = {
+    events,
+    records: events,
+    putPayloadUnits: events,
+    shards: target.shards ?? 2,
+    eventsPerSecond: sustained,
+    lambdaInvocations: invocations,
+    lambdaGbSeconds: gbSeconds,
+    dynamoWriteUnits: eventProcessorWriteUnits,
+    detectorWriteUnits,
+    dynamoReadUnits: wire.itemReads,
+    s3Requests: sum('s3:PUT') + sum('s3:GET'),
+    logBytes,
+    snsPublishes: requests['sns:POST'] ?? 0,
+  };
+  return {
+    sustainedEventsPerSecond: sustained,
+    shards: usage.shards,
+    requests: { ...requests, lambdaInvocations: invocations },
+    perEvent: {
+      dynamoWriteRequests: dynamoWriteRequests / events,
+      dynamoItemWrites: itemWrites / events,
+      eventProcessorItemWrites: eventProcessorItemWrites / events,
+      eventProcessorWriteUnits: eventProcessorWriteUnits / events,
+      detectorWriteUnits: detectorWriteUnits / events,
+      s3Puts: (requests['s3:PUT'] ?? 0) / events,
+      lambdaInvocations: invocations / events,
+    },
+    cost: { pricesAsOf: PRICES_AS_OF, ours: costPerMillion(usage), recipe: recipeCostPerMillion(usage) },
+  };
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2))
+    .then((code) => process.exit(code))
+    .catch((error: unknown) => {
+      log(`load test failed: ${error instanceof UsageError ? error.message : ((error as Error).stack ?? String(error))}`);
+      process.exit(error instanceof UsageError ? EXIT.usage : EXIT.scriptError);
+    });
+}

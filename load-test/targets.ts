@@ -1,0 +1,151 @@
+/**
+ * Where a load test sends its traffic: a local stack started in this process (the default), an
+ * already running `npm start` (its .clickstream/local.json), or AWS (the default credential chain).
+ */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { resourceNames, SERVICES, type ResourceNames, type ServiceName } from '@clickstream/shared';
+import { readManifest } from '../local/manifest';
+import { startLocalStack, type LocalStack } from '../local/stack';
+import { LOAD_TEST_HEADER, WireCounter } from './wire';
+
+export const TARGETS = ['local', 'local-running', 'aws'] as const;
+export type TargetKind = (typeof TARGETS)[number];
+
+export interface Target {
+  kind: TargetKind;
+  description: string;
+  streamName: string;
+  shards?: number;
+  kinesis: KinesisClient;
+  dynamo: DynamoDBDocumentClient;
+  s3: S3Client;
+  sqs?: SQSClient;
+  tables: ResourceNames['tables'];
+  bucket: string;
+  alertsQueueUrl?: string;
+  /** Services consuming the stream; verification covers what they write. */
+  services: Set<ServiceName>;
+  /** Only for the in-process stack. */
+  stack?: LocalStack;
+  wire?: WireCounter;
+  stop(): Promise<void>;
+}
+
+export interface TargetOptions {
+  kind: TargetKind;
+  shards: number;
+  stream?: string;
+  bucket?: string;
+  project?: string;
+  environment?: string;
+  /** cdktf outputs JSON (`cdktn output --outputs-file`, or `terraform output -json`). */
+  outputsFile?: string;
+  /** Start the in-process stack on the default ports instead of free ones. */
+  defaultPorts?: boolean;
+}
+
+/** HTTP/1.1 (the emulators break on HTTP/2) with an agent of its own, marked so the wire counter skips it. */
+function loadTestClientOptions() {
+  return { requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 32 }), connectionTimeout: 3_000, requestTimeout: 30_000 }) };
+}
+
+function markRequests<T extends { middlewareStack: { add: (...args: never[]) => void } }>(client: T): T {
+  (client.middlewareStack.add as (middleware: unknown, options: unknown) => void)(
+    (next: (args: { request: { headers: Record<string, string> } }) => unknown) => (args: { request: { headers: Record<string, string> } }) => {
+      args.request.headers[LOAD_TEST_HEADER] = '1';
+      return next(args);
+    },
+    { step: 'build', name: 'loadTestMarker' },
+  );
+  return client;
+}
+
+function readOutputs(file: string): Record<string, string> {
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const flat: Record<string, string> = {};
+  const visit = (value: unknown) => {
+    if (value === null || typeof value !== 'object') return;
+    for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
+      if (typeof inner === 'string') flat[key] = inner;
+      else if (inner !== null && typeof inner === 'object' && typeof (inner as { value?: unknown }).value === 'string') flat[key] = (inner as { value: string }).value;
+      else visit(inner);
+    }
+  };
+  visit(parsed);
+  return flat;
+}
+
+export async function openTarget(options: TargetOptions): Promise<Target> {
+  if (options.kind === 'aws') {
+    const outputs = options.outputsFile ? readOutputs(options.outputsFile) : {};
+    const names = resourceNames(options.project, options.environment);
+    const common = loadTestClientOptions();
+    const kinesis = new KinesisClient(common);
+    const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(common));
+    const streamName = options.stream ?? outputs.kinesis_stream_name ?? names.stream;
+    return {
+      kind: 'aws',
+      description: `AWS stream ${streamName} (${await kinesis.config.region()})`,
+      streamName,
+      kinesis,
+      dynamo,
+      s3: new S3Client(common),
+      tables: {
+        ...names.tables,
+        ...(outputs.dynamodb_counters_table_name ? { counters: outputs.dynamodb_counters_table_name } : {}),
+        ...(outputs.dynamodb_session_metrics_table_name ? { sessionMetrics: outputs.dynamodb_session_metrics_table_name } : {}),
+      },
+      bucket: options.bucket ?? outputs.s3_bucket_name ?? names.archiveBucket,
+      services: new Set(SERVICES),
+      stop: async () => undefined,
+    };
+  }
+
+  let stack: LocalStack | undefined;
+  let wire: WireCounter | undefined;
+  const manifest =
+    options.kind === 'local-running'
+      ? readManifest()
+      : (stack = await startLocalStack({
+          ports: options.defaultPorts ? {} : { kinesis: 0, dynamodb: 0, aws: 0 },
+          stateDir: mkdtempSync(path.join(tmpdir(), 'clickstream-load-')),
+          writeManifest: false,
+          shardCount: options.shards,
+          logLevel: 'warn',
+        })).manifest;
+  if (stack !== undefined) {
+    const port = (endpoint: string) => Number(new URL(endpoint).port);
+    wire = new WireCounter({ kinesis: port(manifest.endpoints.kinesis), dynamodb: port(manifest.endpoints.dynamodb), aws: port(manifest.endpoints.s3) });
+    wire.start();
+  }
+  const common = { region: manifest.region, credentials: manifest.credentials, ...loadTestClientOptions() };
+  return {
+    kind: options.kind,
+    description: stack ? `local stack in this process (${manifest.stream.shards} shards, ${[...stack.mappings.keys()].join(', ')})` : `running local stack (pid ${manifest.pid}, ${manifest.endpoints.kinesis})`,
+    streamName: manifest.stream.name,
+    shards: manifest.stream.shards,
+    kinesis: markRequests(new KinesisClient({ ...common, endpoint: manifest.endpoints.kinesis })),
+    dynamo: DynamoDBDocumentClient.from(markRequests(new DynamoDBClient({ ...common, endpoint: manifest.endpoints.dynamodb }))),
+    s3: markRequests(new S3Client({ ...common, endpoint: manifest.endpoints.s3, forcePathStyle: true })),
+    sqs: markRequests(new SQSClient({ ...common, endpoint: manifest.endpoints.sqs })),
+    tables: manifest.tables,
+    bucket: manifest.bucket,
+    alertsQueueUrl: manifest.alertsQueueUrl,
+    services: new Set(stack ? stack.mappings.keys() : (Object.keys(manifest.functions) as ServiceName[])),
+    ...(stack ? { stack } : {}),
+    ...(wire ? { wire } : {}),
+    stop: async () => {
+      wire?.stop();
+      await stack?.stop();
+    },
+  };
+}

@@ -1,0 +1,237 @@
+/**
+ * End-to-end verification: after the run has drained, compares what the services wrote with the
+ * runner's ledger of what Kinesis accepted. Every comparison is one check: nothing lost, nothing
+ * counted twice.
+ */
+import { gunzipSync } from 'node:zlib';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { chunk, mapWithConcurrency, sleep } from '@clickstream/shared';
+import { DEFAULT_RULE_SETTINGS } from '../services/anomaly-detector/src/config';
+import type { Ledger } from './ledger';
+import type { Target } from './targets';
+
+export interface VerificationCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface Baseline {
+  counters: Map<string, number>;
+}
+
+/** `events#<type>` and `events#all` summed over the given minutes. */
+export async function counterTotals(target: Target, metricNames: readonly string[], minutes: readonly string[]): Promise<Map<string, number>> {
+  const totals = new Map<string, number>();
+  if (minutes.length === 0) return totals;
+  await mapWithConcurrency([...metricNames], 8, async (metricName) => {
+    let total = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await target.dynamo.send(
+        new QueryCommand({
+          TableName: target.tables.counters,
+          KeyConditionExpression: 'metric_name = :name AND window_start BETWEEN :from AND :to',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: { ':name': metricName, ':from': minutes[0], ':to': minutes[minutes.length - 1] },
+          ProjectionExpression: '#count',
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) total += Number(item.count ?? 0);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    totals.set(metricName, total);
+  });
+  return totals;
+}
+
+function metricNames(ledger: Ledger): string[] {
+  return ['events#all', ...[...ledger.acceptedByType.keys()].sort().map((type) => `events#${type}`)];
+}
+
+/**
+ * For targets that are not this process's stack (no `waitForIdle`): waits until `events#all` over
+ * the run's minutes reaches what was accepted, or stops changing for `quietMs`.
+ */
+export async function drainByPolling(target: Target, ledger: Ledger, baseline: Baseline, timeoutMs: number, quietMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  let lastChange = Date.now();
+  while (Date.now() < deadline) {
+    const total = ((await counterTotals(target, ['events#all'], ledger.minutes())).get('events#all') ?? 0) - (baseline.counters.get('events#all') ?? 0);
+    if (total >= ledger.accepted) break;
+    if (total !== last) {
+      last = total;
+      lastChange = Date.now();
+    } else if (Date.now() - lastChange > quietMs) break;
+    await sleep(1000);
+  }
+}
+
+export async function verify(target: Target, ledger: Ledger, baseline: Baseline, runStartedMs: number): Promise<VerificationCheck[]> {
+  const checks: VerificationCheck[] = [];
+  const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+
+  if (ledger.unknown > 0) add('every PutRecords call answered', false, `${ledger.unknown} records in calls that threw: their fate is unknown`);
+
+  // Counters: every accepted event counted once, per type and in total.
+  const minutes = ledger.minutes();
+  const totals = await counterTotals(target, metricNames(ledger), minutes);
+  const mismatches: string[] = [];
+  for (const name of metricNames(ledger)) {
+    const expected = name === 'events#all' ? ledger.accepted : (ledger.acceptedByType.get(name.slice('events#'.length)) ?? 0);
+    const actual = (totals.get(name) ?? 0) - (baseline.counters.get(name) ?? 0);
+    if (actual !== expected) mismatches.push(`${name} ${actual} ≠ ${expected}`);
+  }
+  add(
+    'counters equal accepted events (events#all and per type)',
+    mismatches.length === 0,
+    mismatches.length === 0 ? `events#all = ${ledger.accepted} over ${minutes.length} minutes, ${ledger.acceptedByType.size} types` : mismatches.join('; '),
+  );
+
+  // Sessions: one item per session, its event_count equal to the events sent for it.
+  const sessionIds = [...ledger.sessionEvents.keys()];
+  let found = 0;
+  const wrongCounts: string[] = [];
+  await mapWithConcurrency(chunk(sessionIds, 100), 8, async (ids) => {
+    let keys: Array<Record<string, unknown>> = ids.map((session_id) => ({ session_id }));
+    while (keys.length > 0) {
+      const result = await target.dynamo.send(
+        new BatchGetCommand({ RequestItems: { [target.tables.sessionMetrics]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'session_id, event_count' } } }),
+      );
+      for (const item of result.Responses?.[target.tables.sessionMetrics] ?? []) {
+        found++;
+        const expected = ledger.sessionEvents.get(item.session_id as string);
+        if (Number(item.event_count) !== expected && wrongCounts.length < 5) wrongCounts.push(`${String(item.session_id)} ${String(item.event_count)} ≠ ${expected}`);
+        else if (Number(item.event_count) !== expected) wrongCounts.push('');
+      }
+      keys = (result.UnprocessedKeys?.[target.tables.sessionMetrics]?.Keys as Array<Record<string, unknown>> | undefined) ?? [];
+      if (keys.length > 0) await sleep(50);
+    }
+  });
+  add('session-metrics: one item per session of the accepted events', found === sessionIds.length, `${found} of ${sessionIds.length} sessions (BatchGetItem by key)`);
+  add('session-metrics: event_count equals events sent per session', wrongCounts.length === 0, wrongCounts.length === 0 ? `${sessionIds.length} sessions` : `${wrongCounts.length} sessions differ, e.g. ${wrongCounts.filter(Boolean).join('; ')}`);
+
+  if (target.services.has('archiver')) await verifyArchive(target, ledger, add);
+  if (target.services.has('anomaly-detector')) await verifyAlerts(target, ledger, runStartedMs, add);
+  return checks;
+}
+
+async function listKeys(target: Target, prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await target.s3.send(new ListObjectsV2Command({ Bucket: target.bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  return keys;
+}
+
+async function readLines(target: Target, keys: readonly string[], onLine: (line: Record<string, unknown>) => void): Promise<void> {
+  await mapWithConcurrency([...keys], 8, async (key) => {
+    const object = await target.s3.send(new GetObjectCommand({ Bucket: target.bucket, Key: key }));
+    const text = gunzipSync(await object.Body!.transformToByteArray()).toString('utf8');
+    for (const line of text.split('\n')) if (line !== '') onLine(JSON.parse(line) as Record<string, unknown>);
+  });
+}
+
+/** UTC hour prefixes (`year=…/hour=HH/`) from `fromMs` to `toMs`. */
+function hourPrefixes(root: string, fromMs: number, toMs: number): string[] {
+  const prefixes: string[] = [];
+  for (let hour = Math.floor(fromMs / 3_600_000) * 3_600_000; hour <= toMs; hour += 3_600_000) {
+    const iso = new Date(hour).toISOString();
+    prefixes.push(`${root}year=${iso.slice(0, 4)}/month=${iso.slice(5, 7)}/day=${iso.slice(8, 10)}/hour=${iso.slice(11, 13)}/`);
+  }
+  return prefixes;
+}
+
+async function verifyArchive(target: Target, ledger: Ledger, add: (name: string, ok: boolean, detail: string) => void): Promise<void> {
+  const eventKeys = (await Promise.all(hourPrefixes('events/', ledger.firstEventMs, ledger.lastEventMs).map((prefix) => listKeys(target, prefix)))).flat();
+  let lines = 0;
+  const eventIds = new Set<string>();
+  await readLines(target, eventKeys, (line) => {
+    if (!ledger.sessionEvents.has(line.session_id as string)) return;
+    lines++;
+    eventIds.add(line.event_id as string);
+  });
+  add('archive: one line per accepted event', lines === ledger.accepted, `${lines} lines for ${ledger.accepted} events in ${eventKeys.length} objects`);
+  add('archive: no event archived twice', eventIds.size === lines, `${eventIds.size} distinct event ids in ${lines} lines`);
+
+  // Quarantine objects are partitioned by arrival hour: the hours of this run so far.
+  const quarantineKeys = (await Promise.all(hourPrefixes('quarantine/', Date.now() - 3 * 3_600_000, Date.now()).map((prefix) => listKeys(target, prefix)))).flat();
+  const byReason = new Map<string, number>();
+  await readLines(target, quarantineKeys, (line) => {
+    if (!ledger.rejectedPartitionKeys.has(line.partition_key as string)) return;
+    byReason.set(line.reason as string, (byReason.get(line.reason as string) ?? 0) + 1);
+  });
+  const reasons = [...new Set([...byReason.keys(), ...ledger.rejectedByReason.keys()])].sort();
+  const differences = reasons.filter((reason) => (byReason.get(reason) ?? 0) !== (ledger.rejectedByReason.get(reason) ?? 0));
+  add(
+    'quarantine: one line per invalid record, by reason',
+    differences.length === 0,
+    reasons.map((reason) => `${reason} ${byReason.get(reason) ?? 0}/${ledger.rejectedByReason.get(reason) ?? 0}`).join(', ') || 'no invalid records',
+  );
+}
+
+interface ReceivedAlert {
+  rule: string;
+  subjectKey: string;
+  sessionId?: string;
+  detectedAtMs: number;
+}
+
+async function receiveAlerts(target: Target): Promise<ReceivedAlert[]> {
+  if (target.sqs === undefined || target.alertsQueueUrl === undefined) return [];
+  const alerts: ReceivedAlert[] = [];
+  for (let empty = 0; empty < 2; ) {
+    const result = await target.sqs.send(new ReceiveMessageCommand({ QueueUrl: target.alertsQueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+    const messages = result.Messages ?? [];
+    if (messages.length === 0) {
+      empty++;
+      continue;
+    }
+    for (const message of messages) {
+      const envelope = JSON.parse(message.Body ?? '{}') as { Message?: string };
+      const alert = JSON.parse(envelope.Message ?? message.Body ?? '{}') as { rule: string; subject_key: string; detected_at: string; context?: { session_id?: string } };
+      alerts.push({
+        rule: alert.rule,
+        subjectKey: alert.subject_key,
+        ...(alert.context?.session_id === undefined ? {} : { sessionId: alert.context.session_id }),
+        detectedAtMs: Date.parse(alert.detected_at),
+      });
+    }
+  }
+  return alerts;
+}
+
+async function verifyAlerts(target: Target, ledger: Ledger, runStartedMs: number, add: (name: string, ok: boolean, detail: string) => void): Promise<void> {
+  if (target.alertsQueueUrl === undefined) {
+    add('alerts: read', true, 'skipped: no alerts queue on this target (AWS publishes to SNS; read the alerts table history instead)');
+    return;
+  }
+  const alerts = (await receiveAlerts(target)).filter((alert) => alert.detectedAtMs >= runStartedMs - 1000);
+  const alerted = new Set(alerts.flatMap((alert) => (alert.sessionId === undefined ? [] : [alert.sessionId])));
+  // A bot session cut short by the end of the run may stay under the rate limit: only the ones
+  // over it must fire (session_rate, the detector's default limit).
+  const limit = DEFAULT_RULE_SETTINGS.sessionRatePerMinute;
+  const due = ledger.botSessionsAbove(limit);
+  const missed = due.filter((session) => !alerted.has(session));
+  add(
+    `alerts: every bot session over ${limit} events/min alerted`,
+    missed.length === 0,
+    `${due.length - missed.length} of ${due.length} (${ledger.botSessions.size} bot sessions in all, ${[...ledger.botSessions].filter((session) => alerted.has(session)).length} alerted)${missed.length ? `; missed ${missed.slice(0, 3).join(', ')}` : ''}`,
+  );
+  const unexpected = alerts.filter((alert) => alert.sessionId === undefined || !ledger.botSessions.has(alert.sessionId));
+  const rules = new Map<string, number>();
+  for (const alert of alerts) rules.set(alert.rule, (rules.get(alert.rule) ?? 0) + 1);
+  add(
+    'alerts: nothing but the bot sessions',
+    unexpected.length === 0,
+    `${alerts.length} alerts (${[...rules].map(([rule, count]) => `${rule} ${count}`).join(', ') || 'none'})${unexpected.length ? `; unexpected: ${unexpected.slice(0, 3).map((alert) => `${alert.rule} ${alert.subjectKey}`).join(', ')}` : ''}`,
+  );
+}
