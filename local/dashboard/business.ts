@@ -1,7 +1,7 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { listRecentAlerts } from '../../services/anomaly-detector/src/history';
 import type { AlertRecord } from '../../services/anomaly-detector/src/store';
-import { eventsPerMinute, topPages, type PageTotal, type QueryTarget } from '../query';
+import { eventsPerMinute, topPages, type PageTotal, type QueryTarget } from '../queries';
 
 /** The steps of the shop funnel, in order, as `event_type` values. */
 export const FUNNEL_STEPS = ['page_view', 'product_view', 'add_to_cart', 'checkout', 'purchase'] as const;

@@ -4,7 +4,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { httpHandler } from '@clickstream/shared';
 import { putRecords } from '../../../load-test/producer';
 import { listRecentAlerts } from '../../../services/anomaly-detector/src/history';
-import { eventsPerMinute, formatTable, session, topPages, type QueryTarget } from '../../query';
+import { eventsPerMinute, formatTable, session, topPages, type QueryTarget } from '../../queries';
 import { startTestStack } from '../../testing';
 import type { LocalStack } from '../../stack';
 
