@@ -1,3 +1,4 @@
+import { ARCHIVE_PREFIXES } from '@clickstream/shared';
 import { Construct } from 'constructs';
 import type { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
 import { S3Bucket } from '@cdktn/provider-aws/lib/s3-bucket';
@@ -9,8 +10,6 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktn/provider-aws/
 import { S3BucketVersioningA } from '@cdktn/provider-aws/lib/s3-bucket-versioning';
 import { policyDocument } from '../policy';
 
-/** S3 prefixes the archiver writes to (DESIGN.md "Stored contract"). */
-export const ARCHIVE_PREFIXES = { events: 'events/', quarantine: 'quarantine/' } as const;
 
 export interface ArchiveBucketProps {
   name: string;

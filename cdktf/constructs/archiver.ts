@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import type { S3Bucket } from '@cdktn/provider-aws/lib/s3-bucket';
-import { ARCHIVE_PREFIXES } from './archive-bucket';
+import { ARCHIVE_PREFIXES } from '@clickstream/shared';
 import { consumerProps, type ConsumerInputs } from './consumer-inputs';
 import { StreamConsumerFunction } from './stream-consumer-function';
 

@@ -11,6 +11,7 @@ export { coldStartHandler, streamHandler, validationLimits, type StreamBatchResu
 export { normalizePagePath } from './page-url';
 export { minuteWindow, ttlAfter, windowStartMs } from './time';
 export {
+  ARCHIVE_PREFIXES,
   CONSUMERS,
   DEFAULT_ENVIRONMENT,
   DEFAULT_PROJECT,

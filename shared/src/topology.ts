@@ -81,6 +81,9 @@ export const TABLES = {
 
 export type TableKey = keyof typeof TABLES;
 
+/** Top-level prefixes of the archive bucket: the archive itself and the quarantine of bad records. */
+export const ARCHIVE_PREFIXES = { events: 'events/', quarantine: 'quarantine/' } as const;
+
 export type StartingPosition = 'TRIM_HORIZON' | 'LATEST' | 'AT_TIMESTAMP';
 
 /** Event source mapping and function settings, named as Lambda names them. */

@@ -4,15 +4,8 @@
  * resourceNames(), TABLES, CONSUMERS, STREAM_DEFAULTS and functionEnvironment().
  */
 import { CONSUMERS, DEFAULT_PROJECT, functionEnvironment, resourceNames, SERVICES, STREAM_DEFAULTS, TABLES, type TableKey, ENV } from '@clickstream/shared';
-import { ARCHIVE_PREFIXES as ARCHIVER_LAYOUT_PREFIXES } from '../../../services/archiver/src/layout';
-import { ARCHIVE_PREFIXES } from '../../constructs/archive-bucket';
 import { refOf, resolveWithDefaults, resourceAt, synthAll, type Json } from '../synth';
 
-// Until the prefixes move to shared/src/topology.ts, prove the bucket's lifecycle and the
-// archiver's IAM grants use the prefixes the archiver writes to.
-it('uses the archiver\'s S3 prefixes', () => {
-  expect(ARCHIVE_PREFIXES).toEqual(ARCHIVER_LAYOUT_PREFIXES);
-});
 
 describe.each(synthAll().map(({ stack, json }) => [stack.node.id, json] as const))('%s', (_id, json) => {
   const environment = json.variable.environment.default as string;

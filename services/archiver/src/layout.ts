@@ -1,4 +1,4 @@
-import { compareSequenceNumbers, sequenceKey } from '@clickstream/shared';
+import { ARCHIVE_PREFIXES, compareSequenceNumbers, sequenceKey } from '@clickstream/shared';
 
 /**
  * The archive's S3 layout (docs/DATA_DICTIONARY.md):
@@ -18,7 +18,6 @@ import { compareSequenceNumbers, sequenceKey } from '@clickstream/shared';
  * invalid rate and avoids a swarm of tiny objects (docs/BENCHMARKS.md, "archiver").
  */
 
-export const ARCHIVE_PREFIXES = { events: 'events/', quarantine: 'quarantine/' } as const;
 export const OBJECT_SUFFIX = '.jsonl.gz';
 
 /** Hive-style partition path of a UTC hour: `year=2026/month=11/day=22/hour=09`. */
