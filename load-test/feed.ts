@@ -7,8 +7,15 @@ export interface TrafficFeedOptions extends TrafficOptions {
    * rate so event time never runs ahead of the wall clock.
    */
   eventsPerSecond: number;
-  /** Event time of the first session (default: 2 minutes ago). */
+  /** Event time of the first record handed out (default: 2 minutes ago). */
   startMs?: number;
+  /**
+   * Sessions start this long before `startMs` and their earlier records are skipped, so the feed
+   * opens on a site in full swing rather than an empty one whose event rate builds up over a
+   * session's length. Default 0: skipped records leave sessions without their start (a checkout
+   * with no browsing before it), which the anomaly-detector rightly flags.
+   */
+  warmUpMs?: number;
 }
 
 /**
@@ -23,10 +30,12 @@ export class TrafficFeed {
   private sessionGapMs: number;
   private generatedRecords = 0;
   private generatedSessions = 0;
+  private readonly firstRecordMs: number;
 
   constructor(private readonly options: TrafficFeedOptions) {
     this.model = new TrafficModel(options);
-    this.nextSessionStartMs = options.startMs ?? Date.now() - 120_000;
+    this.firstRecordMs = options.startMs ?? Date.now() - 120_000;
+    this.nextSessionStartMs = this.firstRecordMs - (options.warmUpMs ?? 0);
     // About 9 events per shopper session; refined from what the model actually generates.
     this.sessionGapMs = 1000 / (options.eventsPerSecond / 9);
   }
@@ -41,7 +50,8 @@ export class TrafficFeed {
     while (records.length < count) {
       // A record may go out once no session still to be generated can start before it.
       while (this.heap.length === 0 || this.heap[0]!.eventTimeMs > this.nextSessionStartMs) this.addSession();
-      records.push(this.pop());
+      const record = this.pop();
+      if (record.eventTimeMs >= this.firstRecordMs) records.push(record);
     }
     return records;
   }

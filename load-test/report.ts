@@ -8,6 +8,8 @@ export interface RunnerReport {
   ledger: Record<string, unknown>;
   verification?: Array<{ name: string; ok: boolean; detail: string }>;
   latencyMethod?: string;
+  /** In-process stack: the most records each service had waiting during the run. */
+  maxBacklog?: Record<string, number>;
   pipeline?: {
     sustainedEventsPerSecond: number;
     shards: number;
@@ -23,6 +25,7 @@ export function runnerReport(data: SummaryData, indent = '  '): string {
   if (report === undefined) return '';
   const lines: string[] = [`${indent}█ CLICKSTREAM`, '', `${indent}  target: ${report.target}, seed ${report.seed}`, `${indent}  sent: ${JSON.stringify(report.ledger)}`];
   if (report.latencyMethod) lines.push(`${indent}  e2e_latency: ${report.latencyMethod}`);
+  if (report.maxBacklog) lines.push(`${indent}  max backlog (records put, not yet delivered): ${Object.entries(report.maxBacklog).map(([service, records]) => `${service} ${records}`).join(', ')}`);
   if (report.verification) {
     lines.push('', `${indent}  end-to-end verification`);
     for (const check of report.verification) lines.push(`${indent}  ${check.ok ? '✓' : '✗'} ${check.name}: ${check.detail}`);

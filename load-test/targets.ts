@@ -51,6 +51,8 @@ export interface TargetOptions {
   outputsFile?: string;
   /** Start the in-process stack on the default ports instead of free ones. */
   defaultPorts?: boolean;
+  /** Services the in-process stack runs (default: every registered one). */
+  services?: ServiceName[];
 }
 
 /** HTTP/1.1 (the emulators break on HTTP/2) with an agent of its own, marked so the wire counter skips it. */
@@ -121,6 +123,7 @@ export async function openTarget(options: TargetOptions): Promise<Target> {
           writeManifest: false,
           shardCount: options.shards,
           logLevel: 'warn',
+          ...(options.services ? { services: options.services } : {}),
         })).manifest;
   if (stack !== undefined) {
     const port = (endpoint: string) => Number(new URL(endpoint).port);
