@@ -83,33 +83,32 @@ export async function startKinesis(options: EmulatorOptions & { onPut?: PutObser
   return { name: 'kinesis', endpoint: `http://${HOST}:${port}`, port, stop: () => closeServer(server) };
 }
 
-/** dynalite, in process: DynamoDB on loopback (no transactions, no TTL expiry). */
+/**
+ * dynalite (DynamoDB; no transactions, no TTL expiry) in its own process: it is the busiest
+ * emulator under load, and a process of its own gives it the machine's second core.
+ */
 export async function startDynamoDb(options: EmulatorOptions): Promise<Emulator> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const dynalite = require('dynalite') as (options: Record<string, unknown>) => Server;
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const server = dynalite({
-    createTableMs: 20,
-    deleteTableMs: 20,
-    updateTableMs: 20,
-    ...(options.dataDir ? { path: options.dataDir } : {}),
-  });
-  const port = await listen(server, options.port);
-  return { name: 'dynamodb', endpoint: `http://${HOST}:${port}`, port, stop: () => closeServer(server) };
+  const args = [String(options.port), ...(options.dataDir ? [options.dataDir] : [])];
+  return startChildEmulator('dynamodb', path.join(__dirname, 'dynalite-server.js'), args, options.port);
 }
 
 /** fauxqs 1.9 (SNS, SQS, S3; in memory) as a child process: it ships ES modules only. */
 export async function startFauxqs(options: Pick<EmulatorOptions, 'port'>): Promise<Emulator> {
-  const script = path.join(__dirname, 'fauxqs-server.mjs');
-  const child: ChildProcess = spawn(process.execPath, [script, String(options.port)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  return startChildEmulator('sns-sqs-s3', path.join(__dirname, 'fauxqs-server.mjs'), [String(options.port)], options.port);
+}
+
+/** Starts an emulator script that prints {"port":N} when it listens and exits when stdin closes. */
+async function startChildEmulator(name: string, script: string, args: string[], requestedPort: number): Promise<Emulator> {
+  const child: ChildProcess = spawn(process.execPath, [script, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   const stderr: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('fauxqs did not start within 15 s')), 15_000);
+    const timer = setTimeout(() => reject(new Error(`${name} emulator did not start within 15 s`)), 15_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
       const detail = stderr.join('').trim();
-      reject(new Error(`fauxqs exited with code ${code} before listening${/EADDRINUSE/.test(detail) ? `: port ${options.port} on ${HOST} is already in use` : `: ${detail.slice(-500)}`}`));
+      reject(new Error(`${name} emulator exited with code ${code} before listening${/EADDRINUSE/.test(detail) ? `: port ${requestedPort} on ${HOST} is already in use` : `: ${detail.slice(-500)}`}`));
     });
     createInterface({ input: child.stdout! }).once('line', (line) => {
       clearTimeout(timer);
@@ -118,7 +117,7 @@ export async function startFauxqs(options: Pick<EmulatorOptions, 'port'>): Promi
   });
   child.removeAllListeners('exit');
   return {
-    name: 'sns-sqs-s3',
+    name,
     endpoint: `http://${HOST}:${port}`,
     port,
     stop: () =>
