@@ -1,13 +1,14 @@
 /**
  * Counts the pipeline's AWS requests on the wire, for the cost model: every request the services
  * of an in-process local stack make, seen through Node's `diagnostics_channel`
- * (https://nodejs.org/api/diagnostics_channel.html#http). DynamoDB and Kinesis are served in
- * process (dynalite, kinesalite), so their requests are read on the server side, body included
- * (items per BatchWriteItem); S3 and SNS (fauxqs, a child process) on the client side.
+ * (https://nodejs.org/api/diagnostics_channel.html#http). Kinesis is served in process
+ * (kinesalite), so its requests are read on the server side; DynamoDB (dynalite), S3 and SNS
+ * (fauxqs) run in child processes and are read on the client side, DynamoDB bodies included
+ * (items per BatchWriteItem).
  * Requests the load test makes itself carry the `x-load-test` header and are left out.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
-import type { ClientRequest, IncomingMessage, Server } from 'node:http';
+import { ClientRequest, type IncomingMessage, type Server } from 'node:http';
 
 export const LOAD_TEST_HEADER = 'x-load-test';
 
@@ -29,14 +30,25 @@ export class WireCounter {
 
   constructor(private readonly ports: { kinesis: number; dynamodb: number; aws: number }) {}
 
+  private originalEnd?: ClientRequest['end'];
+
   start(): void {
     diagnosticsChannel.subscribe('http.server.request.start', this.onServer);
     diagnosticsChannel.subscribe('http.client.request.start', this.onClient);
+    const counter = this;
+    const dynamodbHost = `127.0.0.1:${this.ports.dynamodb}`;
+    const originalEnd = ClientRequest.prototype.end;
+    this.originalEnd = originalEnd;
+    ClientRequest.prototype.end = function end(this: ClientRequest, ...args: unknown[]) {
+      if (this.getHeader('host') === dynamodbHost && this.getHeader(LOAD_TEST_HEADER) === undefined) counter.dynamodb(this, args[0]);
+      return (originalEnd as (...params: unknown[]) => ClientRequest).apply(this, args);
+    } as ClientRequest['end'];
   }
 
   stop(): void {
     diagnosticsChannel.unsubscribe('http.server.request.start', this.onServer);
     diagnosticsChannel.unsubscribe('http.client.request.start', this.onClient);
+    if (this.originalEnd) ClientRequest.prototype.end = this.originalEnd;
   }
 
   snapshot(): WireCounts {
@@ -57,18 +69,25 @@ export class WireCounter {
       this.bump(`kinesis:${operation}`);
       return;
     }
-    if (port !== this.ports.dynamodb) return;
+  }
+
+  /**
+   * A DynamoDB request the services send: counted, with its body. Node publishes
+   * `http.client.request.start` only after the body is written, so the body is taken from
+   * `ClientRequest.prototype.end` (the SDK sends JSON bodies with one `end(body)` call), wrapped
+   * for the length of the run.
+   */
+  private dynamodb(request: ClientRequest, body: unknown): void {
+    const target = String(request.getHeader('x-amz-target') ?? '');
+    const operation = target.slice(target.indexOf('.') + 1);
     this.bump(`dynamodb:${operation}`);
     if (!/^(BatchWriteItem|PutItem|UpdateItem|DeleteItem|BatchGetItem|GetItem)$/.test(operation)) return;
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      try {
-        this.countItems(operation, JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
-      } catch (error) {
-        process.stderr.write(`wire counter: unreadable ${operation} body: ${(error as Error).message}\n`);
-      }
-    });
+    if (typeof body !== 'string' && !(body instanceof Uint8Array)) return;
+    try {
+      this.countItems(operation, JSON.parse(Buffer.from(body).toString('utf8')) as Record<string, unknown>);
+    } catch (error) {
+      process.stderr.write(`wire counter: unreadable ${operation} body: ${(error as Error).message}\n`);
+    }
   }
 
   private countItems(operation: string, body: Record<string, unknown>): void {
