@@ -2,6 +2,7 @@ export { backoffDelay, chunk, mapWithConcurrency, sleep } from './concurrency';
 export { createDynamoDbClient, createKinesisClient, clientOptions, httpHandler } from './clients';
 export { ENV, functionEnvironment, loadConfig, readBoolean, readNumber, readText, LOG_LEVELS, type Config, type Endpoints, type Env, type LogLevel } from './config';
 export { ClickstreamError, ConfigError, StoreWriteError } from './errors';
+export { addFenced, fenceAttribute, type FenceStats, type FencedContribution } from './fenced-increment';
 export { eventRevenue, isKnownEventType, KNOWN_EVENT_TYPES, type ClickstreamEvent, type KnownEventType, type Product } from './event';
 export { compareSequenceNumbers, decodeKinesisRecord, sequenceKey, type StreamRecord } from './kinesis';
 export { createLogger, requestLogger, type Logger } from './logger';

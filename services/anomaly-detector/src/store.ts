@@ -1,5 +1,5 @@
-import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { backoffDelay, chunk, mapWithConcurrency, sleep } from '@clickstream/shared';
+import { BatchGetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { addFenced, backoffDelay, chunk, mapWithConcurrency, sleep } from '@clickstream/shared';
 import type { Alert, AlertMessage } from './alerts';
 import { StateConflictError } from './errors';
 import { baselineKey, cooldownKey, historyKey, minuteKey, minutePartition, sessionKey, userKey } from './keys';
@@ -82,11 +82,7 @@ export interface DynamoDbDetectorStoreOptions {
 
 const BATCH_GET_LIMIT = 100;
 const UNPROCESSED_RETRIES = 6;
-const FENCE_RETRIES = 5;
 const WRITE_CONCURRENCY = 16;
-
-/** Name of the per-shard sequence fence attribute on a minute item. */
-export const fenceAttribute = (shardId: string): string => `fence#${shardId}`;
 
 const isConditionFailure = (error: unknown): boolean => (error as Error).name === 'ConditionalCheckFailedException';
 
@@ -154,7 +150,9 @@ export class DynamoDbDetectorStore implements DetectorStore {
     const errors: unknown[] = [];
     await mapWithConcurrency(items, WRITE_CONCURRENCY, async (item) => {
       try {
-        await this.addFenced(fenceAttribute(shardId), item);
+        const contributions = item.contributions.map(({ sequence, events, errors: errorEvents }) => ({ sequence, increments: { events, errors: errorEvents } }));
+        const ttl = ttlHours(Date.parse(`${item.minute}:00Z`), this.options.stateTtlHours);
+        await addFenced(this.client, { tableName: this.tableName, key: minuteKey(item.minute), shardId, ttl }, contributions, this.stats);
       } catch (error) {
         failed.push(item);
         errors.push(error);
@@ -282,61 +280,6 @@ export class DynamoDbDetectorStore implements DetectorStore {
       }
     });
     return { failed, errors };
-  }
-
-  /**
-   * One conditional UpdateItem when this shard's fence is below the batch's first contribution;
-   * on a conflict (a redelivery), read the fence and add only what lies beyond it.
-   */
-  private async addFenced(fence: string, item: MinuteItem): Promise<void> {
-    let contributions = item.contributions;
-    let observedFence: string | undefined;
-    for (let attempt = 0; attempt <= FENCE_RETRIES; attempt++) {
-      const events = contributions.reduce((sum, contribution) => sum + contribution.events, 0);
-      const errors = contributions.reduce((sum, contribution) => sum + contribution.errors, 0);
-      const names: Record<string, string> = { '#fence': fence, '#ttl': 'ttl', '#events': 'events', '#errors': 'errors' };
-      const values: Record<string, unknown> = {
-        ':fence': contributions[contributions.length - 1]!.sequence,
-        ':ttl': ttlHours(Date.parse(`${item.minute}:00Z`), this.options.stateTtlHours),
-        ':events': events,
-        ':errors': errors,
-      };
-      let condition: string;
-      if (observedFence === undefined) {
-        condition = 'attribute_not_exists(#fence) OR #fence < :first';
-        values[':first'] = contributions[0]!.sequence;
-      } else {
-        condition = '#fence = :observed';
-        values[':observed'] = observedFence;
-      }
-      this.stats.writeRequests++;
-      try {
-        await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: minuteKey(item.minute),
-            UpdateExpression: 'ADD #events :events, #errors :errors SET #fence = :fence, #ttl = :ttl',
-            ConditionExpression: condition,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          }),
-        );
-        return;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
-      this.stats.fenceConflicts++;
-      this.stats.readRequests++;
-      const current = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: minuteKey(item.minute), ConsistentRead: true, ProjectionExpression: '#fence', ExpressionAttributeNames: { '#fence': fence } }),
-      );
-      observedFence = current.Item?.[fence] as string | undefined;
-      if (observedFence === undefined) continue;
-      const beyond = observedFence;
-      contributions = contributions.filter((contribution) => contribution.sequence > beyond);
-      if (contributions.length === 0) return;
-    }
-    throw new StateConflictError(`fence on minute ${item.minute} kept moving after ${FENCE_RETRIES} attempts`, { context: { minute: item.minute } });
   }
 }
 

@@ -1,6 +1,6 @@
-import { BatchGetCommand, BatchWriteCommand, GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { backoffDelay, chunk, mapWithConcurrency, sleep, type Config } from '@clickstream/shared';
-import { sumIncrements, type AggregateItem } from './aggregate';
+import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { addFenced, backoffDelay, chunk, mapWithConcurrency, sleep, type Config } from '@clickstream/shared';
+import type { AggregateItem } from './aggregate';
 import type { SessionItem } from './sessions';
 
 export type AggregateTable = 'pageMetrics' | 'counters';
@@ -29,11 +29,7 @@ export interface StoreStats {
 const BATCH_GET_LIMIT = 100;
 const BATCH_WRITE_LIMIT = 25;
 const UNPROCESSED_RETRIES = 6;
-const FENCE_RETRIES = 5;
 const WRITE_CONCURRENCY = 16;
-
-/** Name of the per-shard sequence fence attribute on an aggregate item. */
-export const fenceAttribute = (shardId: string): string => `fence#${shardId}`;
 
 export class DynamoDbMetricsStore implements MetricsStore {
   readonly stats: StoreStats = { readRequests: 0, writeRequests: 0, itemsWritten: 0, fenceConflicts: 0 };
@@ -109,71 +105,14 @@ export class DynamoDbMetricsStore implements MetricsStore {
     const errors: unknown[] = [];
     await mapWithConcurrency(items, WRITE_CONCURRENCY, async (item) => {
       try {
-        await this.applyFenced(this.tables[table], fenceAttribute(shardId), item);
+        if (await addFenced(this.client, { tableName: this.tables[table], key: item.key, shardId, ttl: item.ttl }, item.contributions, this.stats)) {
+          this.stats.itemsWritten++;
+        }
       } catch (error) {
         failed.push(item);
         errors.push(error);
       }
     });
     return { failed, errors };
-  }
-
-  /**
-   * Optimistic path: one conditional UpdateItem that succeeds when the item has seen nothing of
-   * this shard at or after the batch's first contribution. On a fence conflict (a redelivery),
-   * read the fence and apply only the contributions beyond it, conditioned on that fence.
-   */
-  private async applyFenced(tableName: string, fence: string, item: AggregateItem): Promise<void> {
-    let contributions = item.contributions;
-    let observedFence: string | undefined;
-    for (let attempt = 0; attempt <= FENCE_RETRIES; attempt++) {
-      const increments = sumIncrements(contributions);
-      const names: Record<string, string> = { '#fence': fence, '#ttl': 'ttl' };
-      const values: Record<string, unknown> = {
-        ':fence': contributions[contributions.length - 1]!.sequence,
-        ':ttl': item.ttl,
-      };
-      const additions = Object.entries(increments).map(([attribute, amount], index) => {
-        names[`#a${index}`] = attribute;
-        values[`:a${index}`] = amount;
-        return `#a${index} :a${index}`;
-      });
-      let condition: string;
-      if (observedFence === undefined) {
-        condition = 'attribute_not_exists(#fence) OR #fence < :first';
-        values[':first'] = contributions[0]!.sequence;
-      } else {
-        condition = '#fence = :observed';
-        values[':observed'] = observedFence;
-      }
-      this.stats.writeRequests++;
-      try {
-        await this.client.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: item.key,
-            UpdateExpression: `ADD ${additions.join(', ')} SET #fence = :fence, #ttl = :ttl`,
-            ConditionExpression: condition,
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          }),
-        );
-        this.stats.itemsWritten++;
-        return;
-      } catch (error) {
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-      }
-      this.stats.fenceConflicts++;
-      this.stats.readRequests++;
-      const current = await this.client.send(
-        new GetCommand({ TableName: tableName, Key: item.key, ConsistentRead: true, ProjectionExpression: '#fence', ExpressionAttributeNames: { '#fence': fence } }),
-      );
-      observedFence = current.Item?.[fence] as string | undefined;
-      if (observedFence === undefined) continue;
-      const beyond = observedFence;
-      contributions = contributions.filter((contribution) => contribution.sequence > beyond);
-      if (contributions.length === 0) return;
-    }
-    throw new Error(`fence on ${tableName} ${JSON.stringify(item.key)} kept moving after ${FENCE_RETRIES} attempts`);
   }
 }

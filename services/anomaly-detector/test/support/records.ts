@@ -1,5 +1,6 @@
-import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import type { ObservedContext, StreamRecord } from '@clickstream/shared';
+import { lambdaRecord } from '../../../../shared/testing';
 
 /** A canonical event as a producer sends it (snake_case JSON). */
 export type RawEvent = Record<string, unknown>;
@@ -51,26 +52,7 @@ export function streamRecords(events: readonly RawEvent[], clock: SequenceClock,
 
 /** The Lambda event for stream records (base64 data, `eventID` = `<shardId>:<sequenceNumber>`). */
 export function kinesisEvent(records: readonly StreamRecord[]): KinesisStreamEvent {
-  return {
-    Records: records.map(
-      (record): KinesisStreamRecord => ({
-        kinesis: {
-          kinesisSchemaVersion: '1.0',
-          partitionKey: record.partitionKey,
-          sequenceNumber: record.sequenceNumber,
-          data: Buffer.from(record.data).toString('base64'),
-          approximateArrivalTimestamp: record.arrivalMs / 1000,
-        },
-        eventSource: 'aws:kinesis',
-        eventVersion: '1.0',
-        eventID: `${record.shardId}:${record.sequenceNumber}`,
-        eventName: 'aws:kinesis:record',
-        invokeIdentityArn: 'arn:aws:iam::000000000000:role/test',
-        awsRegion: 'us-east-1',
-        eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/test',
-      }),
-    ),
-  };
+  return { Records: records.map(lambdaRecord) };
 }
 
 /** A Lambda context; middy's observability middleware adds the logger and metrics. */
