@@ -132,6 +132,11 @@ export interface ResourceNames {
   /** SQS queue subscribed to the alerts topic (local stack: how users read alerts). */
   alertsQueue: string;
   onFailureQueues: Record<ServiceName, string>;
+  /**
+   * S3 bucket that receives discarded batches with their records (Lambda's S3 on-failure
+   * destination writes the whole invocation record under `aws/lambda/<mapping>/<shardId>/…`).
+   */
+  onFailureBucket: string;
   functions: Record<ServiceName, string>;
 }
 
@@ -153,6 +158,7 @@ export function resourceNames(project = DEFAULT_PROJECT, environment = DEFAULT_E
     alertsTopic: `${prefix}-alerts`,
     alertsQueue: `${prefix}-alerts-inbox`,
     onFailureQueues: perService('-on-failure'),
+    onFailureBucket: `${prefix}-on-failure`,
     functions: perService(''),
   };
 }
