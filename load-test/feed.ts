@@ -1,4 +1,4 @@
-import { TrafficModel, type TrafficOptions, type TrafficRecord } from './traffic';
+import { TrafficModel, type TrafficOptions, type TrafficRecord } from '../testkit/traffic';
 
 export interface TrafficFeedOptions extends TrafficOptions {
   /**

@@ -1,5 +1,5 @@
 import { minuteWindow } from '@clickstream/shared';
-import type { TrafficRecord } from './traffic';
+import type { TrafficRecord } from '../testkit/traffic';
 
 /** Seconds ahead of the wall clock an event time may be (the pipeline's default MAX_FUTURE_SKEW_SECONDS). */
 const MAX_FUTURE_SKEW_MS = 300_000;

@@ -1,6 +1,6 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { putRecords } from '../load-test/producer';
-import { TrafficModel, type TrafficRecord } from '../load-test/traffic';
+import { putRecords } from '@clickstream/shared';
+import { TrafficModel, type TrafficRecord } from '../testkit/traffic';
 
 /**
  * Demo traffic for `npm start -- --demo`: new sessions arrive continuously and each event is

@@ -18,7 +18,7 @@ export interface ObservabilityProps {
 type AlarmSettings = Omit<CloudwatchMetricAlarmConfig, 'alarmName' | 'alarmActions' | 'okActions' | 'treatMissingData'>;
 
 /**
- * The CloudWatch dashboard, rendered from the one definition in shared/src/dashboard.ts, and the
+ * The CloudWatch dashboard, rendered from the one definition in shared/src/contract/dashboard.ts, and the
  * alarms: iterator age, errors and throttles per function, on-failure queue depth per function,
  * and the quarantine rate. Every alarm notifies the alerts topic on ALARM and on OK.
  */

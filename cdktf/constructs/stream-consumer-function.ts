@@ -25,14 +25,14 @@ export interface StreamConsumerFunctionProps {
   bundle: Bundle;
   stream: KinesisStream;
   key: KmsKey;
-  /** Event source mapping defaults from shared/src/topology.ts CONSUMERS[service]. */
+  /** Event source mapping defaults from shared/src/contract/topology.ts CONSUMERS[service]. */
   settings: ConsumerSettings;
   /** Overrides settings.batchSize (a Terraform variable). */
   batchSize: number;
   memorySize: number;
   timeout: number;
   logRetentionDays: number;
-  /** Built with functionEnvironment() from shared/src/config.ts. */
+  /** Built with functionEnvironment() from shared/src/contract/config.ts. */
   environment: Record<string, string>;
   /** The service's own permissions, on top of stream read, logs, on-failure queue and key use. */
   statements: PolicyStatement[];

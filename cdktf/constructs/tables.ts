@@ -9,7 +9,7 @@ interface KeyAttributeLike {
 }
 
 /**
- * The DynamoDB tables, exactly as shared/src/topology.ts TABLES defines them: keys, indexes and
+ * The DynamoDB tables, exactly as shared/src/contract/topology.ts TABLES defines them: keys, indexes and
  * the TTL attribute. On-demand, point-in-time recovery, encrypted with the stack's key.
  */
 export class Tables extends Construct {

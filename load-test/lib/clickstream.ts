@@ -8,11 +8,11 @@
  */
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { Counter, Trend } from '../k6/metrics';
-import { putRecords, type PutResult } from '../producer';
+import { putRecords, type PutResult } from '@clickstream/shared';
 import type { TrafficFeed } from '../feed';
 import type { LatencyProbe } from '../latency';
 import type { Ledger } from '../ledger';
-import type { TrafficRecord } from '../traffic';
+import type { TrafficRecord } from '../../testkit/traffic';
 
 /** How a script shapes its traffic; the runner reads `export const pipeline` from the script. */
 export interface PipelineOptions {

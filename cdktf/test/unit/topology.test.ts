@@ -1,5 +1,5 @@
 /**
- * The local topology (shared/src/topology.ts, shared/src/config.ts) and the synthesized stacks
+ * The local topology (shared/src/contract/topology.ts, shared/src/contract/config.ts) and the synthesized stacks
  * agree: synthesize, evaluate every name with the variables at their defaults, and compare with
  * resourceNames(), TABLES, CONSUMERS, STREAM_DEFAULTS and functionEnvironment().
  */

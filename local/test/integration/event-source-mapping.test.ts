@@ -2,7 +2,7 @@ import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from
 import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { CONSUMERS, createLogger, httpHandler, sleep } from '@clickstream/shared';
-import { putRecords } from '../../../load-test/producer';
+import { putRecords } from '@clickstream/shared';
 import { startFauxqs, startKinesis, type Emulator } from '../../emulators';
 import { MemoryCheckpointStore } from '../../esm/checkpoints';
 import { EventSourceMapping, type LambdaInvoke, type MappingSettings, type OnFailureRecord } from '../../esm/event-source-mapping';

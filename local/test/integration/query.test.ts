@@ -2,7 +2,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { httpHandler } from '@clickstream/shared';
-import { putRecords } from '../../../load-test/producer';
+import { putRecords } from '@clickstream/shared';
 import { listRecentAlerts } from '../../../services/anomaly-detector/src/history';
 import { eventsPerMinute, formatTable, session, topPages, type QueryTarget } from '../../queries';
 import { startTestStack } from '../../testing';

@@ -5,8 +5,8 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { httpHandler } from '@clickstream/shared';
-import { putRecords } from '../../../load-test/producer';
-import { TrafficModel } from '../../../load-test/traffic';
+import { putRecords } from '@clickstream/shared';
+import { TrafficModel } from '../../../testkit/traffic';
 import { startTestStack } from '../../testing';
 import type { LocalStack } from '../../stack';
 

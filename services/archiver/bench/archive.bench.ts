@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { CONSUMERS, createLogger, MetricsLogger, type StreamRecord } from '@clickstream/shared';
-import { TrafficModel, type TrafficRecord } from '../../../load-test/traffic';
+import { TrafficModel, type TrafficRecord } from '../../../testkit/traffic';
 import { archiveBatch } from '../src/archiver';
 import type { ArchiveStore } from '../src/store';
 

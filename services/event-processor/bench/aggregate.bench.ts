@@ -11,7 +11,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDbClient, createLogger, loadConfig, MetricsLogger, minuteWindow, resourceNames, type StreamRecord } from '@clickstream/shared';
 import { startDynamoDb } from '../../../local/emulators';
 import { createTables } from '../../../local/provision';
-import { TrafficModel } from '../../../load-test/traffic';
+import { TrafficModel } from '../../../testkit/traffic';
 import { aggregateBefore, decodeBatch, groupBySession, planSessions } from '../src/batch';
 import { processBatch } from '../src/processor';
 import { DynamoDbMetricsStore } from '../src/store';

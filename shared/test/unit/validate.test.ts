@@ -1,5 +1,5 @@
 import { decodeEvent, decodeKinesisRecord, normalizePagePath, sequenceKey, compareSequenceNumbers, type ValidationOptions } from '@clickstream/shared';
-import { lambdaRecord, pageView, streamRecord } from '../../testing';
+import { lambdaRecord, pageView, streamRecord } from '../../../testkit/records';
 
 const NOW = Date.parse('2026-11-22T10:16:00.000Z');
 const options: ValidationOptions = { nowMs: NOW, maxFutureSkewMs: 300_000, maxEventAgeMs: 7 * 86_400_000, maxRecordBytes: 1_048_576 };

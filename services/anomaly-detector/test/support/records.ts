@@ -1,6 +1,6 @@
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
 import type { ObservedContext, StreamRecord } from '@clickstream/shared';
-import { lambdaRecord } from '../../../../shared/testing';
+import { lambdaRecord } from '../../../../testkit/records';
 
 /** A canonical event as a producer sends it (snake_case JSON). */
 export type RawEvent = Record<string, unknown>;

@@ -4,7 +4,7 @@ import type { Context, KinesisStreamBatchResponse } from 'aws-lambda';
 import { createDynamoDbClient, createLogger, loadConfig, resourceNames, type StreamRecord } from '@clickstream/shared';
 import { startDynamoDb, type Emulator } from '../../../../local/emulators';
 import { createTables } from '../../../../local/provision';
-import { lambdaRecord, pageView, streamRecord } from '../../../../shared/testing';
+import { lambdaRecord, pageView, streamRecord } from '../../../../testkit/records';
 import { createHandler, type Dependencies } from '../../src/handler';
 import { DynamoDbMetricsStore, type MetricsStore } from '../../src/store';
 

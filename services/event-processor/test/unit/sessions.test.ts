@@ -1,7 +1,7 @@
 import { decodeEvent, type ClickstreamEvent } from '@clickstream/shared';
 import { aggregateEvents, ALL_EVENTS_COUNTER, sumIncrements } from '../../src/aggregate';
 import { applyToSession } from '../../src/sessions';
-import { pageView } from '../../../../shared/testing';
+import { pageView } from '../../../../testkit/records';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
 const options = { sessionTtlDays: 30, maxSeenEventsPerSession: 1_000 };

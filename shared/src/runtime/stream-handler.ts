@@ -1,11 +1,11 @@
 import middy from '@middy/core';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import type { Config } from './config';
+import type { Config } from '../contract/config';
 import { decodeKinesisRecord, type StreamRecord } from './kinesis';
 import type { Logger } from './logger';
 import type { EmfWriter, MetricsLogger } from './metrics';
 import { observability, type ObservedContext } from './middleware';
-import type { ValidationOptions } from './validate';
+import type { ValidationOptions } from '../contract/validate';
 
 /** What a service's batch function returns: where to redeliver from (if anywhere) and what to log. */
 export interface StreamBatchResult {

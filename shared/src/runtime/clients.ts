@@ -4,7 +4,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { Config, Endpoints } from './config';
+import type { Config, Endpoints } from '../contract/config';
 
 /**
  * AWS SDK v3 clients built from config. Every client uses `NodeHttpHandler` (HTTP/1.1): the

@@ -1,5 +1,5 @@
 import { PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
-import { backoffDelay, chunk, sleep } from '@clickstream/shared';
+import { backoffDelay, chunk, sleep } from './concurrency';
 
 export const PUT_RECORDS_LIMIT = 500;
 

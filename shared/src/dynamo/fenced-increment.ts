@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { StoreWriteError } from './errors';
+import { StoreWriteError } from '../contract/errors';
 
 /** One Kinesis record's share of a counter item, in stream order. */
 export interface FencedContribution {

@@ -1,6 +1,6 @@
 /** Test factories: realistic events and Kinesis records, as Lambda delivers them. */
 import type { KinesisStreamRecord } from 'aws-lambda';
-import type { StreamRecord } from './src';
+import type { StreamRecord } from '@clickstream/shared';
 
 let sequence = 49_600_000_000_000_000_000_000_000_000_000_000_000_000_000_000n;
 
