@@ -1,4 +1,4 @@
-import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { sessionEventCounts, type TablesReader } from '../services/event-processor/src/contract';
 
 interface Probe {
   sessionId: string;
@@ -22,8 +22,7 @@ export class LatencyProbe {
   observed = 0;
 
   constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly table: string,
+    private readonly reader: TablesReader,
     private readonly onLatency: (ms: number) => void,
     readonly pollMs = 50,
     private readonly giveUpMs = 300_000,
@@ -59,14 +58,8 @@ export class LatencyProbe {
       // ready before an earlier one, and reading every open probe would load the very tables
       // being measured once the pipeline falls behind.
       const ids = [...new Set(this.pending.slice(0, this.maxPolled).map((probe) => probe.sessionId))];
-      const result = await this.client.send(
-        new BatchGetCommand({
-          RequestItems: { [this.table]: { Keys: ids.map((session_id) => ({ session_id })), ConsistentRead: true, ProjectionExpression: 'session_id, event_count' } },
-        }),
-      );
+      const counts = await sessionEventCounts(this.reader, ids);
       const seenAt = Date.now();
-      const counts = new Map<string, number>();
-      for (const item of result.Responses?.[this.table] ?? []) counts.set(item.session_id as string, Number(item.event_count ?? 0));
       const polled = new Set(ids);
       this.pending = this.pending.filter((probe) => {
         if (!polled.has(probe.sessionId)) return true;

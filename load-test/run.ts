@@ -173,7 +173,7 @@ async function execute(
     stableUserCountry: true,
   });
   const ledger = new Ledger();
-  const probe = values.verify ? new LatencyProbe(target.dynamo, target.tables.sessionMetrics, (ms) => e2eLatency.add(ms)) : undefined;
+  const probe = values.verify ? new LatencyProbe({ client: target.dynamo, tables: target.tables }, (ms) => e2eLatency.add(ms)) : undefined;
   bind({ target: target.description, streamName: target.streamName, kinesis: target.kinesis, feed, ledger, ...(probe ? { probe } : {}) });
 
   const context = new AsyncLocalStorage<Tags>();

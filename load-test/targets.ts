@@ -3,17 +3,24 @@
  * already running `npm start` (its .clickstream/local.json), or AWS (the default credential chain).
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { resourceNames, SERVICES, type ResourceNames, type ServiceName } from '@clickstream/shared';
-import { readManifest } from '../local/manifest';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  createDynamoDbClient,
+  createKinesisClient,
+  createS3Client,
+  createSqsClient,
+  resourceNames,
+  SERVICES,
+  type ClientConfig,
+  type ResourceNames,
+  type ServiceName,
+} from '@clickstream/shared';
+import { manifestClientConfig, readManifest } from '../local/manifest';
 import { startLocalStack, type LocalStack } from '../local/stack';
 import { LOAD_TEST_HEADER, WireCounter } from './wire';
 
@@ -55,11 +62,6 @@ export interface TargetOptions {
   services?: ServiceName[];
 }
 
-/** HTTP/1.1 (the emulators break on HTTP/2) with an agent of its own, marked so the wire counter skips it. */
-function loadTestClientOptions() {
-  return { requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 32 }), connectionTimeout: 3_000, requestTimeout: 30_000 }) };
-}
-
 function markRequests<T extends { middlewareStack: { add: (...args: never[]) => void } }>(client: T): T {
   (client.middlewareStack.add as (middleware: unknown, options: unknown) => void)(
     (next: (args: { request: { headers: Record<string, string> } }) => unknown) => (args: { request: { headers: Record<string, string> } }) => {
@@ -90,9 +92,9 @@ export async function openTarget(options: TargetOptions): Promise<Target> {
   if (options.kind === 'aws') {
     const outputs = options.outputsFile ? readOutputs(options.outputsFile) : {};
     const names = resourceNames(options.project, options.environment);
-    const common = loadTestClientOptions();
-    const kinesis = new KinesisClient(common);
-    const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(common));
+    const common: ClientConfig = { maxSockets: 32 };
+    const kinesis = createKinesisClient(common);
+    const dynamo = createDynamoDbClient(common);
     const streamName = options.stream ?? outputs.kinesis_stream_name ?? names.stream;
     return {
       kind: 'aws',
@@ -100,7 +102,7 @@ export async function openTarget(options: TargetOptions): Promise<Target> {
       streamName,
       kinesis,
       dynamo,
-      s3: new S3Client(common),
+      s3: createS3Client(common),
       tables: {
         ...names.tables,
         ...(outputs.dynamodb_counters_table_name ? { counters: outputs.dynamodb_counters_table_name } : {}),
@@ -130,16 +132,17 @@ export async function openTarget(options: TargetOptions): Promise<Target> {
     wire = new WireCounter({ kinesis: port(manifest.endpoints.kinesis), dynamodb: port(manifest.endpoints.dynamodb), aws: port(manifest.endpoints.s3) });
     wire.start();
   }
-  const common = { region: manifest.region, credentials: manifest.credentials, ...loadTestClientOptions() };
+  // Clients of their own (own sockets), marked so the wire counter leaves the load test's requests out.
+  const common: ClientConfig = { ...manifestClientConfig(manifest), maxSockets: 32 };
   return {
     kind: options.kind,
     description: stack ? `local stack in this process (${manifest.stream.shards} shards, ${[...stack.mappings.keys()].join(', ')})` : `running local stack (pid ${manifest.pid}, ${manifest.endpoints.kinesis})`,
     streamName: manifest.stream.name,
     shards: manifest.stream.shards,
-    kinesis: markRequests(new KinesisClient({ ...common, endpoint: manifest.endpoints.kinesis })),
-    dynamo: DynamoDBDocumentClient.from(markRequests(new DynamoDBClient({ ...common, endpoint: manifest.endpoints.dynamodb }))),
-    s3: markRequests(new S3Client({ ...common, endpoint: manifest.endpoints.s3, forcePathStyle: true })),
-    sqs: markRequests(new SQSClient({ ...common, endpoint: manifest.endpoints.sqs })),
+    kinesis: markRequests(createKinesisClient(common)),
+    dynamo: markRequests(createDynamoDbClient(common)),
+    s3: markRequests(createS3Client(common)),
+    sqs: markRequests(createSqsClient(common)),
     tables: manifest.tables,
     bucket: manifest.bucket,
     alertsQueueUrl: manifest.alertsQueueUrl,

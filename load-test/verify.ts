@@ -3,12 +3,11 @@
  * runner's ledger of what Kinesis accepted. Every comparison is one check: nothing lost, nothing
  * counted twice.
  */
-import { gunzipSync } from 'node:zlib';
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { BatchGetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { chunk, mapWithConcurrency, sleep } from '@clickstream/shared';
-import { DEFAULT_RULE_SETTINGS } from '../services/anomaly-detector/src/config';
+import { sleep } from '@clickstream/shared';
+import { hourPrefixes, listArchiveKeys, readArchiveLines, type ArchiveLine, type QuarantineLine } from '../services/archiver/src/contract';
+import { DEFAULT_SESSION_RATE_PER_MINUTE } from '../services/anomaly-detector/src/contract';
+import { ALL_EVENTS_COUNTER, counterName, counterTotals as readCounters, sessionEventCounts } from '../services/event-processor/src/contract';
 import type { Ledger } from './ledger';
 import type { Target } from './targets';
 
@@ -24,33 +23,16 @@ export interface Baseline {
 
 /** `events#<type>` and `events#all` summed over the given minutes. */
 export async function counterTotals(target: Target, metricNames: readonly string[], minutes: readonly string[]): Promise<Map<string, number>> {
-  const totals = new Map<string, number>();
-  if (minutes.length === 0) return totals;
-  await mapWithConcurrency([...metricNames], 8, async (metricName) => {
-    let total = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await target.dynamo.send(
-        new QueryCommand({
-          TableName: target.tables.counters,
-          KeyConditionExpression: 'metric_name = :name AND window_start BETWEEN :from AND :to',
-          ExpressionAttributeNames: { '#count': 'count' },
-          ExpressionAttributeValues: { ':name': metricName, ':from': minutes[0], ':to': minutes[minutes.length - 1] },
-          ProjectionExpression: '#count',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) total += Number(item.count ?? 0);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    totals.set(metricName, total);
-  });
-  return totals;
+  if (minutes.length === 0) return new Map();
+  const perWindow = await readCounters({ client: target.dynamo, tables: target.tables }, metricNames, minutes[0]!, minutes[minutes.length - 1]!);
+  return new Map([...perWindow].map(([name, windows]) => [name, [...windows.values()].reduce((sum, count) => sum + count, 0)]));
 }
 
-function metricNames(ledger: Ledger): string[] {
-  return ['events#all', ...[...ledger.acceptedByType.keys()].sort().map((type) => `events#${type}`)];
+/** The counter of every type the run sent, and the total. */
+function metricNames(ledger: Ledger): Map<string, number> {
+  const expected = new Map([[ALL_EVENTS_COUNTER, ledger.accepted]]);
+  for (const type of [...ledger.acceptedByType.keys()].sort()) expected.set(counterName(type), ledger.acceptedByType.get(type)!);
+  return expected;
 }
 
 /**
@@ -62,7 +44,7 @@ export async function drainByPolling(target: Target, ledger: Ledger, baseline: B
   let last = -1;
   let lastChange = Date.now();
   while (Date.now() < deadline) {
-    const total = ((await counterTotals(target, ['events#all'], ledger.minutes())).get('events#all') ?? 0) - (baseline.counters.get('events#all') ?? 0);
+    const total = ((await counterTotals(target, [ALL_EVENTS_COUNTER], ledger.minutes())).get(ALL_EVENTS_COUNTER) ?? 0) - (baseline.counters.get(ALL_EVENTS_COUNTER) ?? 0);
     if (total >= ledger.accepted) break;
     if (total !== last) {
       last = total;
@@ -80,10 +62,10 @@ export async function verify(target: Target, ledger: Ledger, baseline: Baseline,
 
   // Counters: every accepted event counted once, per type and in total.
   const minutes = ledger.minutes();
-  const totals = await counterTotals(target, metricNames(ledger), minutes);
+  const expectedCounts = metricNames(ledger);
+  const totals = await counterTotals(target, [...expectedCounts.keys()], minutes);
   const mismatches: string[] = [];
-  for (const name of metricNames(ledger)) {
-    const expected = name === 'events#all' ? ledger.accepted : (ledger.acceptedByType.get(name.slice('events#'.length)) ?? 0);
+  for (const [name, expected] of expectedCounts) {
     const actual = (totals.get(name) ?? 0) - (baseline.counters.get(name) ?? 0);
     if (actual !== expected) mismatches.push(`${name} ${actual} ≠ ${expected}`);
   }
@@ -95,24 +77,13 @@ export async function verify(target: Target, ledger: Ledger, baseline: Baseline,
 
   // Sessions: one item per session, its event_count equal to the events sent for it.
   const sessionIds = [...ledger.sessionEvents.keys()];
-  let found = 0;
+  const stored = await sessionEventCounts({ client: target.dynamo, tables: target.tables }, sessionIds);
+  const found = stored.size;
   const wrongCounts: string[] = [];
-  await mapWithConcurrency(chunk(sessionIds, 100), 8, async (ids) => {
-    let keys: Array<Record<string, unknown>> = ids.map((session_id) => ({ session_id }));
-    while (keys.length > 0) {
-      const result = await target.dynamo.send(
-        new BatchGetCommand({ RequestItems: { [target.tables.sessionMetrics]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'session_id, event_count' } } }),
-      );
-      for (const item of result.Responses?.[target.tables.sessionMetrics] ?? []) {
-        found++;
-        const expected = ledger.sessionEvents.get(item.session_id as string);
-        if (Number(item.event_count) !== expected && wrongCounts.length < 5) wrongCounts.push(`${String(item.session_id)} ${String(item.event_count)} ≠ ${expected}`);
-        else if (Number(item.event_count) !== expected) wrongCounts.push('');
-      }
-      keys = (result.UnprocessedKeys?.[target.tables.sessionMetrics]?.Keys as Array<Record<string, unknown>> | undefined) ?? [];
-      if (keys.length > 0) await sleep(50);
-    }
-  });
+  for (const [sessionId, count] of stored) {
+    const expected = ledger.sessionEvents.get(sessionId);
+    if (count !== expected) wrongCounts.push(wrongCounts.length < 5 ? `${sessionId} ${count} ≠ ${expected}` : '');
+  }
   add('session-metrics: one item per session of the accepted events', found === sessionIds.length, `${found} of ${sessionIds.length} sessions (BatchGetItem by key)`);
   add('session-metrics: event_count equals events sent per session', wrongCounts.length === 0, wrongCounts.length === 0 ? `${sessionIds.length} sessions` : `${wrongCounts.length} sessions differ, e.g. ${wrongCounts.filter(Boolean).join('; ')}`);
 
@@ -121,53 +92,25 @@ export async function verify(target: Target, ledger: Ledger, baseline: Baseline,
   return checks;
 }
 
-async function listKeys(target: Target, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await target.s3.send(new ListObjectsV2Command({ Bucket: target.bucket, Prefix: prefix, ContinuationToken: token }));
-    for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token !== undefined);
-  return keys;
-}
-
-async function readLines(target: Target, keys: readonly string[], onLine: (line: Record<string, unknown>) => void): Promise<void> {
-  await mapWithConcurrency([...keys], 8, async (key) => {
-    const object = await target.s3.send(new GetObjectCommand({ Bucket: target.bucket, Key: key }));
-    const text = gunzipSync(await object.Body!.transformToByteArray()).toString('utf8');
-    for (const line of text.split('\n')) if (line !== '') onLine(JSON.parse(line) as Record<string, unknown>);
-  });
-}
-
-/** UTC hour prefixes (`year=…/hour=HH/`) from `fromMs` to `toMs`. */
-function hourPrefixes(root: string, fromMs: number, toMs: number): string[] {
-  const prefixes: string[] = [];
-  for (let hour = Math.floor(fromMs / 3_600_000) * 3_600_000; hour <= toMs; hour += 3_600_000) {
-    const iso = new Date(hour).toISOString();
-    prefixes.push(`${root}year=${iso.slice(0, 4)}/month=${iso.slice(5, 7)}/day=${iso.slice(8, 10)}/hour=${iso.slice(11, 13)}/`);
-  }
-  return prefixes;
-}
-
 async function verifyArchive(target: Target, ledger: Ledger, add: (name: string, ok: boolean, detail: string) => void): Promise<void> {
-  const eventKeys = (await Promise.all(hourPrefixes('events/', ledger.firstEventMs, ledger.lastEventMs).map((prefix) => listKeys(target, prefix)))).flat();
+  const reader = { s3: target.s3, bucket: target.bucket };
+  const eventKeys = (await Promise.all(hourPrefixes('events', ledger.firstEventMs, ledger.lastEventMs).map((prefix) => listArchiveKeys(reader, prefix)))).flat();
   let lines = 0;
   const eventIds = new Set<string>();
-  await readLines(target, eventKeys, (line) => {
-    if (!ledger.sessionEvents.has(line.session_id as string)) return;
+  await readArchiveLines<ArchiveLine>(reader, eventKeys, (line) => {
+    if (!ledger.sessionEvents.has(line.session_id)) return;
     lines++;
-    eventIds.add(line.event_id as string);
+    eventIds.add(line.event_id);
   });
   add('archive: one line per accepted event', lines === ledger.accepted, `${lines} lines for ${ledger.accepted} events in ${eventKeys.length} objects`);
   add('archive: no event archived twice', eventIds.size === lines, `${eventIds.size} distinct event ids in ${lines} lines`);
 
   // Quarantine objects are partitioned by arrival hour: the hours of this run so far.
-  const quarantineKeys = (await Promise.all(hourPrefixes('quarantine/', Date.now() - 3 * 3_600_000, Date.now()).map((prefix) => listKeys(target, prefix)))).flat();
+  const quarantineKeys = (await Promise.all(hourPrefixes('quarantine', Date.now() - 3 * 3_600_000, Date.now()).map((prefix) => listArchiveKeys(reader, prefix)))).flat();
   const byReason = new Map<string, number>();
-  await readLines(target, quarantineKeys, (line) => {
-    if (!ledger.rejectedPartitionKeys.has(line.partition_key as string)) return;
-    byReason.set(line.reason as string, (byReason.get(line.reason as string) ?? 0) + 1);
+  await readArchiveLines<QuarantineLine>(reader, quarantineKeys, (line) => {
+    if (!ledger.rejectedPartitionKeys.has(line.partition_key)) return;
+    byReason.set(line.reason, (byReason.get(line.reason) ?? 0) + 1);
   });
   const reasons = [...new Set([...byReason.keys(), ...ledger.rejectedByReason.keys()])].sort();
   const differences = reasons.filter((reason) => (byReason.get(reason) ?? 0) !== (ledger.rejectedByReason.get(reason) ?? 0));
@@ -218,7 +161,7 @@ async function verifyAlerts(target: Target, ledger: Ledger, runStartedMs: number
   const alerted = new Set(alerts.flatMap((alert) => (alert.sessionId === undefined ? [] : [alert.sessionId])));
   // A bot session cut short by the end of the run may stay under the rate limit: only the ones
   // over it must fire (session_rate, the detector's default limit).
-  const limit = DEFAULT_RULE_SETTINGS.sessionRatePerMinute;
+  const limit = DEFAULT_SESSION_RATE_PER_MINUTE;
   const due = ledger.botSessionsAbove(limit);
   const missed = due.filter((session) => !alerted.has(session));
   add(

@@ -6,11 +6,9 @@
  * `Unknown action`, so `aws sqs receive-message` cannot read this queue; the SDK can.
  * Reads `.clickstream/local.json` (written by `npm start`) for the queue URL and endpoint.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { httpHandler } from '@clickstream/shared';
-import type { LocalManifest } from './stack';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { createSqsClient } from '@clickstream/shared';
+import { manifestClientConfig, readManifest, stateDirectory } from './manifest';
 
 /** An alert as it reaches a subscriber: the SNS envelope around the detector's JSON message. */
 export interface AlertNotification {
@@ -80,23 +78,13 @@ export async function receiveNotifications(sqs: SQSClient, queueUrl: string, opt
   return notifications;
 }
 
-export function readManifest(stateDir: string): LocalManifest {
-  const file = path.resolve(stateDir, 'local.json');
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as LocalManifest;
-  } catch (error) {
-    throw new Error(`cannot read ${file}: start the local stack first (npm start)`, { cause: error });
-  }
-}
-
 async function main(argv: string[]): Promise<void> {
   const once = argv.includes('--once');
   const keep = argv.includes('--keep');
   const json = argv.includes('--json');
   const stateDirIndex = argv.indexOf('--state-dir');
-  const stateDir = stateDirIndex >= 0 ? argv[stateDirIndex + 1] ?? '.clickstream' : '.clickstream';
-  const manifest = readManifest(stateDir);
-  const sqs = new SQSClient({ region: manifest.region, endpoint: manifest.endpoints.sqs, credentials: manifest.credentials, requestHandler: httpHandler() });
+  const manifest = readManifest(stateDirectory(stateDirIndex >= 0 ? argv[stateDirIndex + 1] : undefined));
+  const sqs = createSqsClient(manifestClientConfig(manifest));
   const print = (notification: AlertNotification) => console.log(json ? JSON.stringify(notification) : formatNotification(notification));
   if (!once) console.error(`waiting for alerts on ${manifest.alertsQueueUrl} (Ctrl-C to stop)`);
   let stopping = false;

@@ -5,10 +5,10 @@
  */
 import './quiet-warnings';
 import { parseArgs } from 'node:util';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { httpHandler, LOG_LEVELS, type LogLevel } from '@clickstream/shared';
+import { createKinesisClient, LOG_LEVELS, type LogLevel } from '@clickstream/shared';
 import { DEFAULT_DASHBOARD_PORT } from './dashboard/server';
 import { DemoTraffic } from './demo';
+import { manifestClientConfig } from './manifest';
 import { DEFAULT_PORTS, startLocalStack, type LocalStack } from './stack';
 
 const HELP = `Usage: npm start -- [options]
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
 
   let demo: DemoTraffic | undefined;
   if (values.demo) {
-    const kinesis = new KinesisClient({ region: stack.manifest.region, endpoint: stack.manifest.endpoints.kinesis, credentials: stack.manifest.credentials, requestHandler: httpHandler() });
+    const kinesis = createKinesisClient(manifestClientConfig(stack.manifest));
     demo = new DemoTraffic(kinesis, stack.manifest.stream.name, demoRate);
     demo.start();
     process.stdout.write(`Demo traffic: about ${demoRate} events/s of shopper sessions (1% bots, 1% invalid records).\n\n`);

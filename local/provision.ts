@@ -3,7 +3,7 @@ import { CreateStreamCommand, DescribeStreamSummaryCommand, ResourceInUseExcepti
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { sleep, TABLES, type ResourceNames, type ServiceName, type TableDefinition } from '@clickstream/shared';
+import { keyAttributes, sleep, TABLES, type ResourceNames, type ServiceName, type TableDefinition } from '@clickstream/shared';
 
 /** What provisioning created (or found): the ARNs and URLs the local stack wires together. */
 export interface ProvisionedResources {
@@ -60,15 +60,12 @@ export async function createTables(dynamodb: DynamoDBClient, names: ResourceName
 }
 
 async function createTable(dynamodb: DynamoDBClient, tableName: string, definition: TableDefinition): Promise<void> {
-  const keys = [definition.hashKey, ...(definition.rangeKey ? [definition.rangeKey] : [])];
-  const indexKeys = definition.globalSecondaryIndexes.flatMap((index) => [index.hashKey, ...(index.rangeKey ? [index.rangeKey] : [])]);
-  const attributes = new Map([...keys, ...indexKeys].map((key) => [key.name, key.type]));
   try {
     await dynamodb.send(
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [...attributes].map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+        AttributeDefinitions: keyAttributes(definition).map(({ name, type }) => ({ AttributeName: name, AttributeType: type })),
         KeySchema: [
           { AttributeName: definition.hashKey.name, KeyType: 'HASH' },
           ...(definition.rangeKey ? [{ AttributeName: definition.rangeKey.name, KeyType: 'RANGE' as const }] : []),

@@ -5,8 +5,22 @@
  */
 import './quiet-warnings';
 import { parseArgs } from 'node:util';
-import { listRecentAlerts } from '../services/anomaly-detector/src/history';
-import { awsTarget, eventsPerMinute, formatTable, localTarget, session, topPages } from './queries';
+import { createDynamoDbClient, resourceNames } from '@clickstream/shared';
+import { listRecentAlerts } from '../services/anomaly-detector/src/contract';
+import { eventsPerMinute, readSession, topPages, type TablesReader } from '../services/event-processor/src/contract';
+import { formatTable } from './format';
+import { manifestClientConfig, readManifest, stateDirectory } from './manifest';
+
+/** The tables of the running local stack (endpoints from its local.json). */
+export function localReader(stateDir = stateDirectory()): TablesReader {
+  const manifest = readManifest(stateDir);
+  return { client: createDynamoDbClient(manifestClientConfig(manifest)), tables: manifest.tables };
+}
+
+/** The deployed tables of a project and environment (default credential chain and region). */
+export function awsReader(project?: string, environment?: string): TablesReader {
+  return { client: createDynamoDbClient({}), tables: resourceNames(project, environment).tables };
+}
 
 const HELP = `Usage: npm run query -- <question> [options]
 
@@ -49,7 +63,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) throw new Error(`--minutes must be an integer from 1 to 1440, got "${values.minutes}"`);
   if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit must be a positive integer, got "${values.limit}"`);
   if (values.target !== 'local' && values.target !== 'aws') throw new Error(`--target must be local or aws, got "${values.target}"`);
-  const target = values.target === 'aws' ? awsTarget(values.project, values.environment) : localTarget();
+  const target = values.target === 'aws' ? awsReader(values.project, values.environment) : localReader();
   const print = (rows: Array<Record<string, unknown>>) => process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatTable(rows));
 
   switch (question) {
@@ -58,7 +72,7 @@ async function main(): Promise<void> {
       return;
     case 'session': {
       if (argument === undefined) throw new Error('usage: npm run query -- session <session_id>');
-      const item = await session(target, argument);
+      const item = await readSession(target, argument);
       if (item === undefined) {
         process.stderr.write(`session ${argument} not found\n`);
         process.exitCode = 1;

@@ -1,23 +1,24 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import {
+  clientOptions,
   CONSUMERS,
+  createDynamoDbClient,
+  createKinesisClient,
+  createLogger,
+  createS3Client,
+  createSnsClient,
+  createSqsClient,
   DEFAULT_ENVIRONMENT,
   DEFAULT_PROJECT,
   ENV,
-  STREAM_DEFAULTS,
-  createLogger,
   functionEnvironment,
   MetricsLogger,
-  httpHandler,
   resourceNames,
   sleep,
+  STREAM_DEFAULTS,
+  type ClientConfig,
   type LogLevel,
   type ResourceNames,
   type ServiceName,
@@ -26,9 +27,12 @@ import { startDashboardServer, type DashboardServer } from './dashboard/server';
 import { startDynamoDb, startFauxqs, startKinesis, type Emulator } from './emulators';
 import { FileCheckpointStore, MemoryCheckpointStore, type CheckpointStore } from './esm/checkpoints';
 import { EventSourceMapping, type MappingSettings } from './esm/event-source-mapping';
-import { provision, type ProvisionedResources } from './provision';
+import { writeManifest, type LocalManifest } from './manifest';
+import { provision, type ProvisionClients, type ProvisionedResources } from './provision';
 import { availableServices, loadServiceHandler } from './services';
 import { LocalTelemetry } from './telemetry';
+
+export type { LocalManifest } from './manifest';
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_ACCOUNT = '000000000000';
@@ -59,28 +63,6 @@ export interface LocalStackOptions {
   dashboardPort?: number;
 }
 
-/** What `.clickstream/local.json` holds: everything a script needs to talk to the stack. */
-export interface LocalManifest {
-  region: string;
-  credentials: { accessKeyId: string; secretAccessKey: string };
-  endpoints: { kinesis: string; dynamodb: string; s3: string; sns: string; sqs: string };
-  stream: { name: string; arn: string; shards: number };
-  tables: ResourceNames['tables'];
-  bucket: string;
-  alertsTopicArn: string;
-  alertsQueueUrl: string;
-  onFailureQueueUrls: Record<ServiceName, string>;
-  functions: Partial<Record<ServiceName, string>>;
-  project: string;
-  environment: string;
-  dataDir: string | null;
-  logDir: string;
-  /** The local dashboard page, when the stack serves one. */
-  dashboardUrl: string | null;
-  pid: number;
-  startedAt: string;
-}
-
 export interface LocalStack {
   manifest: LocalManifest;
   names: ResourceNames;
@@ -92,6 +74,28 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
+type Endpoints = LocalManifest['endpoints'];
+
+/** Everything started so far, so a failure halfway and `stop()` tear down the same things. */
+class Running {
+  readonly emulators: Emulator[] = [];
+  readonly mappings = new Map<ServiceName, EventSourceMapping>();
+  dashboard?: DashboardServer;
+
+  constructor(readonly telemetry: LocalTelemetry) {}
+
+  async stop(): Promise<void> {
+    await this.dashboard?.close();
+    await Promise.all([...this.mappings.values()].map((mapping) => mapping.stop()));
+    await Promise.all(this.emulators.map((emulator) => emulator.stop().catch(() => undefined)));
+    await this.telemetry.close();
+  }
+}
+
+/**
+ * Starts the embedded stack as a list of steps: emulators, resources of the topology, one
+ * Lambda-like event source mapping per service, the dashboard, and the manifest.
+ */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const stateDir = path.resolve(options.stateDir ?? '.clickstream');
   const dataDir = options.dataDir === undefined ? undefined : path.resolve(options.dataDir);
@@ -101,105 +105,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const names = resourceNames(project, environment);
   const shardCount = options.shardCount ?? STREAM_DEFAULTS.shardCount;
   const logLevel = options.logLevel ?? 'info';
-  const ports = { ...DEFAULT_PORTS, ...options.ports };
-  const stackLogger = createLogger({ service: 'local-stack', level: logLevel, destination: { write: () => undefined } });
-
-  const started: Emulator[] = [];
-  const mappings = new Map<ServiceName, EventSourceMapping>();
-  const telemetry = new LocalTelemetry(logDir);
-  const kinesisSink = telemetry.sink('kinesis');
-  let dashboard: DashboardServer | undefined;
-  const stopAll = async () => {
-    await dashboard?.close();
-    await Promise.all([...mappings.values()].map((mapping) => mapping.stop()));
-    await Promise.all(started.map((emulator) => emulator.stop().catch(() => undefined)));
-    await telemetry.close();
-  };
+  const running = new Running(new LocalTelemetry(logDir));
 
   try {
-    const [kinesisEmulator, dynamoEmulator, awsEmulator] = await Promise.all([
-      startKinesis({
-        port: ports.kinesis,
-        ...(dataDir ? { dataDir: path.join(dataDir, 'kinesis') } : {}),
-        // Kinesis' own stream metrics (AWS/Kinesis IncomingRecords/IncomingBytes), as CloudWatch has them.
-        onPut: (streamName, records, bytes) => {
-          const metrics = new MetricsLogger('AWS/Kinesis', { StreamName: streamName }, kinesisSink.emfWriter);
-          metrics.add('IncomingRecords', records);
-          metrics.add('IncomingBytes', bytes, 'Bytes');
-          metrics.flush();
-        },
-      }).then(track(started)),
-      startDynamoDb({ port: ports.dynamodb, ...(dataDir ? { dataDir: path.join(dataDir, 'dynamodb') } : {}) }).then(track(started)),
-      startFauxqs({ port: ports.aws }).then(track(started)),
-    ]);
-    const endpoints = {
-      kinesis: kinesisEmulator.endpoint,
-      dynamodb: dynamoEmulator.endpoint,
-      s3: awsEmulator.endpoint,
-      sns: awsEmulator.endpoint,
-      sqs: awsEmulator.endpoint,
-    };
-    const common = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, requestHandler: httpHandler() };
-    const clients = {
-      kinesis: new KinesisClient({ ...common, endpoint: endpoints.kinesis }),
-      dynamodb: new DynamoDBClient({ ...common, endpoint: endpoints.dynamodb }),
-      s3: new S3Client({ ...common, endpoint: endpoints.s3, forcePathStyle: true }),
-      sns: new SNSClient({ ...common, endpoint: endpoints.sns }),
-      sqs: new SQSClient({ ...common, endpoint: endpoints.sqs }),
-    };
+    const endpoints = await startEmulators(running, { ...DEFAULT_PORTS, ...options.ports }, dataDir);
+    const clientConfig: ClientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoints };
+    const clients = localClients(clientConfig);
     const resources = await provision(clients, names, shardCount);
-
     const checkpoints: CheckpointStore = dataDir ? new FileCheckpointStore(path.join(dataDir, 'checkpoints.json')) : new MemoryCheckpointStore();
     const services = options.services ?? availableServices();
     for (const service of services) {
-      const functionName = names.functions[service];
-      const sink = telemetry.sink(functionName);
-      const env = {
-        ...functionEnvironment({ service, project, environment, names, alertsTopicArn: resources.alertsTopicArn, logLevel }),
-        [ENV.region]: LOCAL_REGION,
-        [ENV.accessKeyId]: LOCAL_CREDENTIALS.accessKeyId,
-        [ENV.secretAccessKey]: LOCAL_CREDENTIALS.secretAccessKey,
-        [ENV.endpointKinesis]: endpoints.kinesis,
-        [ENV.endpointDynamoDb]: endpoints.dynamodb,
-        [ENV.endpointS3]: endpoints.s3,
-        [ENV.endpointSns]: endpoints.sns,
-        [ENV.endpointSqs]: endpoints.sqs,
-      };
-      const logger = createLogger({ service, level: logLevel, destination: sink });
-      const invoke = await loadServiceHandler(service, env, { logger, emfWriter: sink.emfWriter });
-      const onFailureQueue = resources.onFailureQueues[service];
-      const mapping = new EventSourceMapping({
-        id: functionName,
-        fn: {
-          functionName,
-          functionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${functionName}`,
-          roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${functionName}`,
-          region: LOCAL_REGION,
-          memorySizeMb: CONSUMERS[service].memorySizeMb,
-        },
-        streamName: names.stream,
-        streamArn: resources.streamArn,
-        settings: { ...CONSUMERS[service], ...options.settings?.[service] },
-        kinesis: clients.kinesis,
-        invoke,
-        checkpoints,
-        onFailure: {
-          send: async (record) => {
-            await clients.sqs.send(new SendMessageCommand({ QueueUrl: onFailureQueue.url, MessageBody: JSON.stringify(record) }));
-          },
-        },
-        logger: createLogger({ service: `${service}-esm`, level: logLevel, destination: sink }),
-        emfWriter: sink.emfWriter,
-        ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
-        ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
-      });
-      mappings.set(service, mapping);
+      running.mappings.set(service, await createMapping(service, { options, names, project, environment, logLevel, endpoints, resources, clients, checkpoints, telemetry: running.telemetry }));
     }
-    await Promise.all([...mappings.values()].map((mapping) => mapping.start()));
+    await Promise.all([...running.mappings.values()].map((mapping) => mapping.start()));
     if (options.dashboardPort !== undefined) {
-      dashboard = await startDashboardServer({ port: options.dashboardPort, telemetry, names, dynamodb: DynamoDBDocumentClient.from(clients.dynamodb) });
+      running.dashboard = await startDashboardServer({ port: options.dashboardPort, telemetry: running.telemetry, names, dynamodb: createDynamoDbClient(clientConfig) });
     }
-
     const manifest: LocalManifest = {
       region: LOCAL_REGION,
       credentials: { ...LOCAL_CREDENTIALS },
@@ -215,42 +136,127 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       environment,
       dataDir: dataDir ?? null,
       logDir,
-      dashboardUrl: dashboard?.url ?? null,
+      dashboardUrl: running.dashboard?.url ?? null,
       pid: process.pid,
       startedAt: new Date().toISOString(),
     };
-    if (options.writeManifest ?? true) {
-      mkdirSync(stateDir, { recursive: true });
-      writeFileSync(path.join(stateDir, 'local.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-    }
-    stackLogger.info({ endpoints }, 'local stack ready');
+    if (options.writeManifest ?? true) writeManifest(stateDir, manifest);
     return {
       manifest,
       names,
       resources,
-      mappings,
-      telemetry,
-      waitForIdle: (timeoutMs = 30_000) => waitForIdle([...mappings.values()], timeoutMs),
-      stop: stopAll,
+      mappings: running.mappings,
+      telemetry: running.telemetry,
+      waitForIdle: (timeoutMs = 30_000) => waitForIdle([...running.mappings.values()], timeoutMs),
+      stop: () => running.stop(),
     };
   } catch (error) {
-    await stopAll();
+    await running.stop();
     throw error;
   }
 }
 
-function track(started: Emulator[]) {
-  return (emulator: Emulator) => {
-    started.push(emulator);
+/** Step 1: kinesalite in process, dynalite and fauxqs as child processes, all on 127.0.0.1. */
+async function startEmulators(running: Running, ports: Record<keyof typeof DEFAULT_PORTS, number>, dataDir: string | undefined): Promise<Endpoints> {
+  const kinesisSink = running.telemetry.sink('kinesis');
+  const track = (emulator: Emulator) => {
+    running.emulators.push(emulator);
     return emulator;
+  };
+  const [kinesis, dynamodb, aws] = await Promise.all([
+    startKinesis({
+      port: ports.kinesis,
+      ...(dataDir ? { dataDir: path.join(dataDir, 'kinesis') } : {}),
+      // Kinesis' own stream metrics (AWS/Kinesis IncomingRecords/IncomingBytes), as CloudWatch has them.
+      onPut: (streamName, records, bytes) => {
+        const metrics = new MetricsLogger('AWS/Kinesis', { StreamName: streamName }, kinesisSink.emfWriter);
+        metrics.add('IncomingRecords', records);
+        metrics.add('IncomingBytes', bytes, 'Bytes');
+        metrics.flush();
+      },
+    }).then(track),
+    startDynamoDb({ port: ports.dynamodb, ...(dataDir ? { dataDir: path.join(dataDir, 'dynamodb') } : {}) }).then(track),
+    startFauxqs({ port: ports.aws }).then(track),
+  ]);
+  return { kinesis: kinesis.endpoint, dynamodb: dynamodb.endpoint, s3: aws.endpoint, sns: aws.endpoint, sqs: aws.endpoint };
+}
+
+function localClients(config: ClientConfig): ProvisionClients {
+  return {
+    kinesis: createKinesisClient(config),
+    // Table management needs the plain client (the document client only marshals items).
+    dynamodb: new DynamoDBClient(clientOptions(config, 'dynamodb')),
+    s3: createS3Client(config),
+    sns: createSnsClient(config),
+    sqs: createSqsClient(config),
   };
 }
 
+interface MappingContext {
+  options: LocalStackOptions;
+  names: ResourceNames;
+  project: string;
+  environment: string;
+  logLevel: LogLevel;
+  endpoints: Endpoints;
+  resources: ProvisionedResources;
+  clients: ProvisionClients;
+  checkpoints: CheckpointStore;
+  telemetry: LocalTelemetry;
+}
+
+/** Step 3: a service's handler, loaded with the environment cdktf gives its Lambda, behind its mapping. */
+async function createMapping(service: ServiceName, context: MappingContext): Promise<EventSourceMapping> {
+  const { names, resources, clients, options, logLevel, endpoints } = context;
+  const functionName = names.functions[service];
+  const sink = context.telemetry.sink(functionName);
+  const env = {
+    ...functionEnvironment({ service, project: context.project, environment: context.environment, names, alertsTopicArn: resources.alertsTopicArn, logLevel }),
+    [ENV.region]: LOCAL_REGION,
+    [ENV.accessKeyId]: LOCAL_CREDENTIALS.accessKeyId,
+    [ENV.secretAccessKey]: LOCAL_CREDENTIALS.secretAccessKey,
+    [ENV.endpointKinesis]: endpoints.kinesis,
+    [ENV.endpointDynamoDb]: endpoints.dynamodb,
+    [ENV.endpointS3]: endpoints.s3,
+    [ENV.endpointSns]: endpoints.sns,
+    [ENV.endpointSqs]: endpoints.sqs,
+  };
+  const logger = createLogger({ service, level: logLevel, destination: sink });
+  const invoke = await loadServiceHandler(service, env, { logger, emfWriter: sink.emfWriter });
+  const onFailureQueue = resources.onFailureQueues[service];
+  return new EventSourceMapping({
+    id: functionName,
+    fn: {
+      functionName,
+      functionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${functionName}`,
+      roleArn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${functionName}`,
+      region: LOCAL_REGION,
+      memorySizeMb: CONSUMERS[service].memorySizeMb,
+    },
+    streamName: names.stream,
+    streamArn: resources.streamArn,
+    settings: { ...CONSUMERS[service], ...options.settings?.[service] },
+    kinesis: clients.kinesis,
+    invoke,
+    checkpoints: context.checkpoints,
+    onFailure: {
+      send: async (record) => {
+        await clients.sqs.send(new SendMessageCommand({ QueueUrl: onFailureQueue.url, MessageBody: JSON.stringify(record) }));
+      },
+    },
+    logger: createLogger({ service: `${service}-esm`, level: logLevel, destination: sink }),
+    emfWriter: sink.emfWriter,
+    ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+    ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
+  });
+}
+
+/** Resolves once every mapping has been idle three checks in a row, 100 ms apart. */
 async function waitForIdle(mappings: EventSourceMapping[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let idleChecks = 0;
   while (Date.now() < deadline) {
-    // Idle twice in a row, a poll apart, so a record put just before the call is not missed.
+    // Idle three times in a row, a poll apart, so a record put just before the call is not missed.
     idleChecks = mappings.every((mapping) => mapping.isIdle()) ? idleChecks + 1 : 0;
     if (idleChecks >= 3) return;
     await sleep(100);

@@ -1,12 +1,7 @@
 import { Construct } from 'constructs';
 import { DynamodbTable } from '@cdktn/provider-aws/lib/dynamodb-table';
 import type { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
-import { TABLES, type TableKey } from '@clickstream/shared';
-
-interface KeyAttributeLike {
-  name: string;
-  type: 'S' | 'N' | 'B';
-}
+import { keyAttributes, TABLES, type TableDefinition, type TableKey } from '@clickstream/shared';
 
 /**
  * The DynamoDB tables, exactly as shared/src/contract/topology.ts TABLES defines them: keys, indexes and
@@ -18,24 +13,17 @@ export class Tables extends Construct {
   constructor(scope: Construct, id: string, props: { names: Record<TableKey, string>; key: KmsKey; deletionProtection: boolean }) {
     super(scope, id);
     const entries = (Object.keys(TABLES) as TableKey[]).map((tableKey) => {
-      const definition = TABLES[tableKey];
-      const keyAttributes: KeyAttributeLike[] = [definition.hashKey];
-      if ('rangeKey' in definition) keyAttributes.push(definition.rangeKey);
-      for (const index of definition.globalSecondaryIndexes) {
-        keyAttributes.push(index.hashKey);
-        if ('rangeKey' in index) keyAttributes.push(index.rangeKey);
-      }
-      const attributes = new Map(keyAttributes.map((attribute) => [attribute.name, attribute.type]));
+      const definition: TableDefinition = TABLES[tableKey];
       const table = new DynamodbTable(this, tableKey, {
         name: props.names[tableKey],
         billingMode: 'PAY_PER_REQUEST',
         hashKey: definition.hashKey.name,
-        rangeKey: 'rangeKey' in definition ? definition.rangeKey.name : undefined,
-        attribute: [...attributes].map(([name, type]) => ({ name, type })),
+        rangeKey: definition.rangeKey?.name,
+        attribute: keyAttributes(definition).map(({ name, type }) => ({ name, type })),
         globalSecondaryIndex: definition.globalSecondaryIndexes.map((index) => ({
           name: index.indexName,
           hashKey: index.hashKey.name,
-          rangeKey: 'rangeKey' in index ? index.rangeKey.name : undefined,
+          rangeKey: index.rangeKey?.name,
           projectionType: index.nonKeyAttributes.length > 0 ? 'INCLUDE' : 'KEYS_ONLY',
           nonKeyAttributes: index.nonKeyAttributes.length > 0 ? [...index.nonKeyAttributes] : undefined,
         })),

@@ -12,17 +12,16 @@
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DASHBOARD, type DashboardDefinition, type ResourceNames } from '@clickstream/shared';
+import { closeServer, HOST, listen } from '../net';
 import type { LocalTelemetry } from '../telemetry';
 import { businessViews } from './business';
 import { dashboardNames, localDashboard, metricKeys, RANGES_MINUTES, type LocalDashboard } from './definition';
 import { periodFor, widgetData, type WidgetData } from './series';
 
 export const DEFAULT_DASHBOARD_PORT = 4570;
-const HOST = '127.0.0.1';
 
 export interface DashboardServerOptions {
   /** 0 picks a free port. */
@@ -112,16 +111,13 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
       else response.end();
     });
   });
-  const port = await listen(server, options.port);
+  const port = await listen(server, options.port, 'use --dashboard-port or CLICKSTREAM_DASHBOARD_PORT');
   const url = `http://${HOST}:${port}/`;
   return {
     url,
     port,
     close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+closeServer(server),
   };
 }
 
@@ -141,11 +137,3 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
   response.end(JSON.stringify(body));
 }
 
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new Error(`dashboard port ${port} on ${HOST} is already in use (use --dashboard-port or CLICKSTREAM_DASHBOARD_PORT)`, { cause: error }) : error),
-    );
-    server.listen(port, HOST, () => resolve((server.address() as AddressInfo).port));
-  });
-}

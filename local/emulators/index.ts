@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Server } from 'node:net';
+import type { Server } from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { closeServer, HOST, listen } from '../net';
 
 /** A running emulator: where it listens and how to stop it. */
 export interface Emulator {
@@ -18,24 +19,6 @@ export interface EmulatorOptions {
   port: number;
   /** Keep data on disk here (LevelDB); in memory when undefined. */
   dataDir?: string;
-}
-
-const HOST = '127.0.0.1';
-
-function listen(server: Server, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} on ${HOST} is already in use`, { cause: error }) : error),
-    );
-    server.listen(port, HOST, () => resolve((server.address() as AddressInfo).port));
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
-  });
 }
 
 /** Called for every successful PutRecord/PutRecords with the records and bytes it wrote. */

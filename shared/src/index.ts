@@ -1,27 +1,32 @@
 export { backoffDelay, chunk, mapWithConcurrency, sleep } from './runtime/concurrency';
-export { createDynamoDbClient, createKinesisClient, clientOptions, httpHandler } from './runtime/clients';
+export { clientOptions, createCloudWatchClient, createDynamoDbClient, createKinesisClient, createS3Client, createSnsClient, createSqsClient, httpHandler, type ClientConfig } from './runtime/clients';
 export { ENV, functionEnvironment, loadConfig, readBoolean, readNumber, readText, LOG_LEVELS, type Config, type Endpoints, type Env, type LogLevel } from './contract/config';
 export { ClickstreamError, ConfigError, StoreWriteError } from './contract/errors';
-export { addFenced, fenceAttribute, type FenceStats, type FencedContribution } from './dynamo/fenced-increment';
+export { addFenced, addFencedItems, contribution, fenceAttribute, type FenceStats, type FencedContribution, type FencedItem } from './dynamo/fenced-increment';
+export { batchGetItems, type BatchGetResult, type ItemKey, type ReadStats } from './dynamo/batch-get';
+export { ttlAfter } from './dynamo/ttl';
+export { decideBatch, groupBy, lowestSequenceNumber, validationLimits, type AcceptedRecord, type DecidedBatch, type RejectedRecord, type ValidationLimits } from './runtime/batch';
 export { eventRevenue, isKnownEventType, KNOWN_EVENT_TYPES, type ClickstreamEvent, type KnownEventType, type Product } from './contract/event';
 export { compareSequenceNumbers, decodeKinesisRecord, sequenceKey, type StreamRecord } from './runtime/kinesis';
 export { createLogger, requestLogger, type Logger } from './runtime/logger';
 export { MetricsLogger, parseEmfLine, stdoutEmfWriter, type EmfDatapoint, type EmfWriter, type MetricUnit } from './runtime/metrics';
 export { observability, type ObservedContext } from './runtime/middleware';
-export { coldStartHandler, streamHandler, validationLimits, type StreamBatchResult, type StreamHandler, type StreamHandlerOptions } from './runtime/stream-handler';
+export { coldStartHandler, serviceDependencies, streamHandler, type BatchOutcome, type Observe, type ServiceDependencies, type StreamHandler, type StreamHandlerOptions } from './runtime/stream-handler';
 export { normalizePagePath } from './contract/page-url';
-export { minuteWindow, ttlAfter, windowStartMs } from './contract/time';
+export { minuteWindow, windowStartMs } from './contract/time';
 export {
   ARCHIVE_PREFIXES,
   CONSUMERS,
   DEFAULT_ENVIRONMENT,
   DEFAULT_PROJECT,
+  keyAttributes,
   METRICS_NAMESPACE,
   resourceNames,
   SERVICES,
   STREAM_DEFAULTS,
   TABLES,
   type ConsumerSettings,
+  type KeyAttribute,
   type ResourceNames,
   type ServiceName,
   type StartingPosition,

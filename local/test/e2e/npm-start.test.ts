@@ -105,4 +105,4 @@ it('shows a put-record from the AWS CLI in page-metrics, session-metrics and cou
   expect(page).toMatchObject({ page_views: { N: '1' }, events: { N: '1' } });
   expect(session).toMatchObject({ event_count: { N: '1' }, entry_page: { S: '/products/42' }, is_bounce: { BOOL: true }, country: { S: 'US' } });
   expect(counter).toMatchObject({ count: { N: '1' } });
-});
+}, 30_000);

@@ -3,8 +3,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { httpHandler } from '@clickstream/shared';
 import { putRecords } from '@clickstream/shared';
-import { listRecentAlerts } from '../../../services/anomaly-detector/src/history';
-import { eventsPerMinute, formatTable, session, topPages, type QueryTarget } from '../../queries';
+import { listRecentAlerts } from '../../../services/anomaly-detector/src/contract';
+import { eventsPerMinute, readSession as session, topPages, type TablesReader as QueryTarget } from '../../../services/event-processor/src/contract';
+import { formatTable } from '../../format';
 import { startTestStack } from '../../testing';
 import type { LocalStack } from '../../stack';
 

@@ -5,7 +5,7 @@
  *     in-memory store;
  *  2. DynamoDB requests per event with the real adapter against dynalite (batches of 100).
  */
-import { createDynamoDbClient, createLogger, decodeEvent, MetricsLogger, type ClickstreamEvent } from '@clickstream/shared';
+import { createDynamoDbClient, createLogger, decideBatch, decodeEvent, MetricsLogger, type ClickstreamEvent } from '@clickstream/shared';
 import { startTestStack } from '../../../local/testing';
 import { DEFAULT_DETECTOR_SETTINGS } from '../src/config';
 import { detectBatch } from '../src/processor';
@@ -19,6 +19,7 @@ import { GOOGLEBOT_UA, SequenceClock, streamRecords, type RawEvent } from '../te
 import { generateTraffic } from '../test/support/traffic';
 
 const BATCH = 100;
+const LIMITS = { maxFutureSkewMs: 300_000, maxEventAgeMs: 1e12, maxRecordBytes: 1_048_576 };
 const settings = { ...DEFAULT_DETECTOR_SETTINGS, publishAlerts: true };
 const quiet = { logger: createLogger({ service: 'bench', level: 'silent' }), metrics: new MetricsLogger('Bench', {}, () => undefined) };
 
@@ -74,7 +75,7 @@ async function batchPath(events: readonly RawEvent[]): Promise<{ eventsPerSecond
   for (let start = 0; start < records.length; start += BATCH) {
     const batch = records.slice(start, start + BATCH);
     const nowMs = Date.parse(String(events[Math.min(start + BATCH, events.length) - 1]!.timestamp)) + 1_000;
-    await detectBatch(batch, deps, { settings, validation: { maxFutureSkewMs: 300_000, maxEventAgeMs: 1e12, maxRecordBytes: 1_048_576 }, now: () => nowMs }, quiet);
+    await detectBatch(decideBatch(batch, LIMITS), deps, { settings, now: () => nowMs }, quiet);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   return { eventsPerSecond: records.length / seconds };
@@ -91,7 +92,7 @@ async function dynamoRequests(): Promise<{ events: number; requestsPerEvent: num
     const run = async () => {
       for (let start = 0; start < records.length; start += BATCH) {
         const nowMs = Date.parse(String(events[Math.min(start + BATCH, events.length) - 1]!.timestamp)) + 1_000;
-        await detectBatch(records.slice(start, start + BATCH), { store }, { settings: { ...settings, publishAlerts: false }, validation: { maxFutureSkewMs: 300_000, maxEventAgeMs: 1e12, maxRecordBytes: 1_048_576 }, now: () => nowMs }, quiet);
+        await detectBatch(decideBatch(records.slice(start, start + BATCH), LIMITS), { store }, { settings: { ...settings, publishAlerts: false }, now: () => nowMs }, quiet);
       }
     };
     const started = process.hrtime.bigint();

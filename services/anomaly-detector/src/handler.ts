@@ -1,87 +1,71 @@
-import { SNSClient } from '@aws-sdk/client-sns';
 import {
-  clientOptions,
   coldStartHandler,
   createDynamoDbClient,
-  createLogger,
-  loadConfig,
-  stdoutEmfWriter,
+  createSnsClient,
+  serviceDependencies,
   streamHandler,
-  validationLimits,
-  type Config,
-  type EmfWriter,
   type Env,
-  type Logger,
+  type ServiceDependencies,
   type StreamHandler,
 } from '@clickstream/shared';
 import { loadDetectorSettings, type DetectorSettings } from './config';
-import { detectBatch, type DetectorOptions } from './processor';
+import { detectBatch, type BatchOutcome, type DetectorOptions } from './processor';
 import { SnsAlertPublisher, type AlertPublisher } from './publisher';
 import { DynamoDbDetectorStore, type DetectorStore } from './store';
 
 export const SERVICE = 'anomaly-detector';
 
-export interface Dependencies {
-  config: Config;
+export interface Dependencies extends ServiceDependencies {
   settings: DetectorSettings;
   store: DetectorStore;
   /** Undefined when SNS alerts are disabled (`ENABLE_SNS_ALERTS=false` or no `ALERTS_TOPIC_ARN`). */
   publisher?: AlertPublisher;
-  logger: Logger;
-  emfWriter: EmfWriter;
-  now: () => number;
+}
+
+/** The outcome of a batch acknowledged without evaluation. */
+interface NotEvaluated {
+  evaluated: false;
+  failedSequenceNumber?: undefined;
 }
 
 export type DependencyOverrides = Partial<Omit<Dependencies, 'config' | 'settings'>>;
 
 /** Builds the production dependencies from the environment (called once per cold start). */
 export function dependenciesFromEnv(env: Env, overrides: DependencyOverrides = {}): Dependencies {
-  const config = loadConfig({ ...env, SERVICE_NAME: SERVICE });
+  const base = serviceDependencies(SERVICE, env, overrides);
+  const { config } = base;
   const settings = loadDetectorSettings(env, config);
   const deps: Dependencies = {
-    config,
+    ...base,
     settings,
     store:
       overrides.store ??
       new DynamoDbDetectorStore(createDynamoDbClient(config), config.tables.alerts, { stateTtlHours: settings.stateTtlHours, historyTtlDays: settings.historyTtlDays }),
-    logger: overrides.logger ?? createLogger({ service: SERVICE, level: config.logLevel }),
-    emfWriter: overrides.emfWriter ?? stdoutEmfWriter,
-    now: overrides.now ?? Date.now,
   };
   const publisher =
     'publisher' in overrides
       ? overrides.publisher
       : settings.publishAlerts && config.alertsTopicArn !== undefined
-        ? new SnsAlertPublisher(new SNSClient(clientOptions(config, 'sns')), config.alertsTopicArn)
+        ? new SnsAlertPublisher(createSnsClient(config), config.alertsTopicArn)
         : undefined;
   if (publisher !== undefined) deps.publisher = publisher;
   return deps;
 }
 
 /**
- * The Lambda handler: decode, evaluate the rules, raise alerts, report. Failures come back as the
- * lowest sequence number to redeliver (`ReportBatchItemFailures`); bad records never fail the batch.
+ * The Lambda handler: the shared stream handler decides each record; this evaluates the rules on
+ * the accepted ones and raises alerts. Failures come back as the lowest sequence number to redeliver.
  */
 export function createHandler(deps: Dependencies): StreamHandler {
-  const options: DetectorOptions = {
-    settings: deps.settings,
-    validation: validationLimits(deps.config),
-    now: deps.now,
-  };
+  const options: DetectorOptions = { settings: deps.settings, now: deps.now };
   const detector = deps.publisher === undefined ? { store: deps.store } : { store: deps.store, publisher: deps.publisher };
-  return streamHandler({
+  return streamHandler<BatchOutcome | NotEvaluated>({
+    ...deps,
     service: SERVICE,
-    config: deps.config,
-    logger: deps.logger,
-    emfWriter: deps.emfWriter,
     completedMessage: 'batch evaluated',
-    processBatch: async (records, observe) => {
-      // ENABLE_ANOMALY_DETECTION=false: acknowledge batches without evaluating them.
-      if (!deps.settings.enabled) return { summary: { evaluated: false } };
-      const { alerts, failedSequenceNumber, ...counts } = await detectBatch(records, detector, options, observe);
-      const summary = { ...counts, alerts: alerts.length };
-      return failedSequenceNumber === undefined ? { summary } : { failedSequenceNumber, summary };
-    },
+    // ENABLE_ANOMALY_DETECTION=false: acknowledge batches without evaluating them.
+    processBatch: async (batch, observe) => (deps.settings.enabled ? detectBatch(batch, detector, options, observe) : { evaluated: false }),
+    summarize: (outcome) => ('alerts' in outcome ? { ...outcome, alerts: outcome.alerts.length } : { ...outcome }),
   });
 }
 

@@ -1,15 +1,26 @@
-import { compareSequenceNumbers, decodeEvent, minuteWindow, sequenceKey, type Logger, type MetricsLogger, type StreamRecord, type ValidationOptions } from '@clickstream/shared';
+import {
+  compareSequenceNumbers,
+  contribution,
+  groupBy,
+  lowestSequenceNumber,
+  minuteWindow,
+  ttlAfter,
+  windowStartMs,
+  type BatchOutcome as BaseOutcome,
+  type DecidedBatch,
+  type Observe,
+} from '@clickstream/shared';
 import { toAlertMessage, type Alert, type Candidate } from './alerts';
 import type { DetectorSettings } from './config';
+import { minuteKey } from './contract';
 import type { AlertPublisher } from './publisher';
 import { evaluateSession, type DetectorEvent, type SessionState } from './session-rules';
-import type { DetectorStore, MinuteItem } from './store';
+import type { DetectorStore, LoadedState, MinuteItem } from './store';
 import { judgeClosedMinutes, planClosure, type MinuteSamples } from './traffic-rules';
 import { evaluateUser, type UserState } from './travel-rule';
 
 export interface DetectorOptions {
   settings: DetectorSettings;
-  validation: Omit<ValidationOptions, 'nowMs'>;
   now: () => number;
 }
 
@@ -19,9 +30,7 @@ export interface DetectorDependencies {
   publisher?: AlertPublisher;
 }
 
-export interface BatchOutcome {
-  /** Lowest sequence number Lambda must redeliver from, or undefined when the batch is done. */
-  failedSequenceNumber?: string;
+export interface BatchOutcome extends BaseOutcome {
   accepted: number;
   rejected: number;
   newEvents: number;
@@ -33,61 +42,84 @@ export interface BatchOutcome {
   suppressed: number;
 }
 
-interface Observe {
-  logger: Logger;
-  metrics: MetricsLogger;
+/** What every step of one batch shares. */
+interface BatchContext {
+  deps: DetectorDependencies;
+  settings: DetectorSettings;
+  shardId: string;
+  nowMs: number;
+  observe: Observe;
 }
 
 /**
- * Evaluates one shard batch with exactly-once effect on state and at most one alert per incident:
- *  1. decode and validate; bad records are counted and skipped (the archiver quarantines them);
- *  2. load session and user state and the traffic baseline; run the per-session rules (the
- *     session's shard fence drops redelivered records) and impossible travel;
+ * Evaluates one shard batch (records already decided by the shared stream handler) with
+ * exactly-once effect on state and at most one alert per incident, as a list of steps:
+ *  1. load session and user state and the traffic baseline;
+ *  2. run the per-session rules (the session's shard fence drops redelivered records) and
+ *     impossible travel;
  *  3. raise their alerts: claim the cooldown (conditional write), publish, record history;
  *  4. save state, except for sessions whose alert could not be published, so the redelivery
  *     finds the same records new and raises the same alert (same id: the claim lets it through);
- *  5. add the batch to the stream-wide minute counts (sequence-fenced), close the minutes the
- *     watermark has passed, judge them (traffic, error rate), raise, then move the baseline.
- * Anything that fails after retries becomes the lowest sequence number to redeliver.
+ *  5. add the batch to the stream-wide minute counts (sequence-fenced);
+ *  6. close the minutes the watermark has passed, judge them (traffic, error rate), raise, then
+ *     move the baseline.
+ * Each step returns the sequence numbers it could not complete; the lowest is redelivered.
  */
-export async function detectBatch(records: readonly StreamRecord[], deps: DetectorDependencies, options: DetectorOptions, observe: Observe): Promise<BatchOutcome> {
-  const { logger, metrics } = observe;
-  const { settings } = options;
-  const shardId = records[0]?.shardId ?? 'shardId-unknown';
-  const nowMs = options.now();
-  const outcome: BatchOutcome = { accepted: 0, rejected: 0, newEvents: 0, redelivered: 0, duplicates: 0, alerts: [], suppressed: 0 };
-  const failurePoints: string[] = [];
-
-  const accepted: DetectorEvent[] = [];
-  for (const record of records) {
-    const result = decodeEvent(record.data, record, { ...options.validation, nowMs });
-    if (result.ok) {
-      accepted.push({ event: result.event, shardId: record.shardId, sequenceNumber: record.sequenceNumber });
-      continue;
-    }
-    outcome.rejected++;
-    metrics.add('InvalidRecords', 1, 'Count', { Reason: result.reason });
-    logger.debug({ reason: result.reason, field: result.field, sequenceNumber: record.sequenceNumber, shardId }, `skipped record: ${result.message}`);
-  }
-  outcome.accepted = accepted.length;
-  if (accepted.length === 0) return finish(outcome, failurePoints, metrics, logger);
+export async function detectBatch(batch: DecidedBatch, deps: DetectorDependencies, options: DetectorOptions, observe: Observe): Promise<BatchOutcome> {
+  const context: BatchContext = { deps, settings: options.settings, shardId: batch.shardId, nowMs: options.now(), observe };
+  const outcome: BatchOutcome = { accepted: batch.accepted.length, rejected: batch.rejected.length, newEvents: 0, redelivered: 0, duplicates: 0, alerts: [], suppressed: 0 };
+  const accepted: DetectorEvent[] = batch.accepted.map(({ record, event }) => ({ event, shardId: record.shardId, sequenceNumber: record.sequenceNumber }));
+  if (accepted.length === 0) return finish(outcome, [], observe);
 
   const sessions = groupBy(accepted, (item) => item.event.session_id);
-  const userIds = new Set(accepted.filter(({ event }) => event.user_id !== undefined && event.country !== undefined).map(({ event }) => event.user_id!));
-  const loaded = await deps.store.load({ sessionIds: [...sessions.keys()], userIds: [...userIds] });
-  for (const error of loaded.errors) logger.error({ err: error }, 'reading detector state failed');
-  for (const sessionId of loaded.failedSessions) failurePoints.push(sessions.get(sessionId)![0]!.sequenceNumber);
+  const loaded = await loadState(context, sessions, accepted);
+  const failures = [...loaded.failedSessions].map((sessionId) => sessions.get(sessionId)![0]!.sequenceNumber);
 
-  // Per-session rules. Duplicates (producer resends) go nowhere; redelivered records still feed
-  // the minute counts, whose own fences drop what was already added.
-  const sessionStates = new Map<string, SessionState>();
-  const sessionCandidates: Candidate[] = [];
+  const evaluated = evaluateSessions(sessions, loaded, context.settings, outcome);
+  const users = evaluateUsers(evaluated.counted, loaded, context.settings);
+  failures.push(...users.failures);
+
+  const raised = await raise([...evaluated.candidates, ...users.candidates], context, outcome);
+  for (const candidate of raised.failed) {
+    failures.push(candidate.sessionId === undefined ? candidate.sequenceNumber : sessions.get(candidate.sessionId)![0]!.sequenceNumber);
+    if (candidate.sessionId !== undefined) evaluated.states.delete(candidate.sessionId);
+  }
+  failures.push(...(await saveState(context, evaluated.states, users.states, sessions, users.groups)));
+
+  // Stream-wide minutes: only records before the first failure, the rest comes back.
+  const cut = lowestSequenceNumber(failures);
+  const included = cut === undefined ? evaluated.counted : evaluated.counted.filter(({ sequenceNumber }) => compareSequenceNumbers(sequenceNumber, cut) < 0);
+  const minutes = minuteItems(included, context.settings.stateTtlHours);
+  failures.push(...(await addMinutes(context, minutes.items)));
+
+  // Minutes are closed only by batches that went through whole, so no count is missing a part
+  // that is about to be redelivered.
+  if (failures.length === 0 && !loaded.baselineFailed && included.length > 0) {
+    failures.push(...(await closeMinutes(context, { events: included, baseline: loaded.baseline, samples: minutes.samples, firstSequenceNumber: batch.records[0]!.sequenceNumber }, outcome)));
+  }
+  return finish(outcome, failures, observe);
+}
+
+async function loadState(context: BatchContext, sessions: ReadonlyMap<string, DetectorEvent[]>, accepted: readonly DetectorEvent[]): Promise<LoadedState> {
+  const userIds = new Set(accepted.filter(({ event }) => event.user_id !== undefined && event.country !== undefined).map(({ event }) => event.user_id!));
+  const loaded = await context.deps.store.load({ sessionIds: [...sessions.keys()], userIds: [...userIds] });
+  for (const error of loaded.errors) context.observe.logger.error({ err: error }, 'reading detector state failed');
+  return loaded;
+}
+
+/**
+ * Per-session rules. Duplicates (producer resends) go nowhere; redelivered records still feed the
+ * minute counts, whose own fences drop what was already added.
+ */
+function evaluateSessions(sessions: ReadonlyMap<string, DetectorEvent[]>, loaded: LoadedState, settings: DetectorSettings, outcome: BatchOutcome) {
+  const states = new Map<string, SessionState>();
+  const candidates: Candidate[] = [];
   const counted: DetectorEvent[] = [];
   for (const [sessionId, group] of sessions) {
     if (loaded.failedSessions.has(sessionId)) continue;
     const evaluation = evaluateSession(loaded.sessions.get(sessionId), group, settings.rules);
-    if (evaluation.state !== undefined) sessionStates.set(sessionId, evaluation.state);
-    sessionCandidates.push(...evaluation.candidates);
+    if (evaluation.state !== undefined) states.set(sessionId, evaluation.state);
+    candidates.push(...evaluation.candidates);
     evaluation.sightings.forEach((sighting, index) => {
       if (sighting === 'duplicate') {
         outcome.duplicates++;
@@ -99,113 +131,98 @@ export async function detectBatch(records: readonly StreamRecord[], deps: Detect
     });
   }
   counted.sort((a, b) => compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber));
+  return { states, candidates, counted };
+}
 
-  // Impossible travel, on every counted event: merging a user's countries is idempotent.
-  const users = groupBy(
+/** Impossible travel, on every counted event: merging a user's countries is idempotent. */
+function evaluateUsers(counted: readonly DetectorEvent[], loaded: LoadedState, settings: DetectorSettings) {
+  const groups = groupBy(
     counted.filter(({ event }) => event.user_id !== undefined && event.country !== undefined),
     (item) => item.event.user_id!,
   );
-  const userStates = new Map<string, UserState>();
-  const userCandidates: Candidate[] = [];
-  for (const [userId, group] of users) {
+  const states = new Map<string, UserState>();
+  const candidates: Candidate[] = [];
+  const failures: string[] = [];
+  for (const [userId, group] of groups) {
     if (loaded.failedUsers.has(userId)) {
-      failurePoints.push(group[0]!.sequenceNumber);
+      failures.push(group[0]!.sequenceNumber);
       continue;
     }
     const evaluation = evaluateUser(loaded.users.get(userId), group, settings.rules);
-    if (evaluation.state !== undefined) userStates.set(userId, evaluation.state);
-    userCandidates.push(...evaluation.candidates);
+    if (evaluation.state !== undefined) states.set(userId, evaluation.state);
+    candidates.push(...evaluation.candidates);
   }
-
-  const raisedBySessions = await raise([...sessionCandidates, ...userCandidates], deps, options, shardId, nowMs, outcome, observe);
-  for (const candidate of raisedBySessions.failed) {
-    failurePoints.push(candidate.sessionId === undefined ? candidate.sequenceNumber : sessions.get(candidate.sessionId)![0]!.sequenceNumber);
-    if (candidate.sessionId !== undefined) sessionStates.delete(candidate.sessionId);
-  }
-
-  const [savedSessions, savedUsers] = await Promise.all([deps.store.saveSessions([...sessionStates.values()]), deps.store.saveUsers([...userStates.values()])]);
-  for (const error of [...savedSessions.errors, ...savedUsers.errors]) logger.error({ err: error }, 'writing detector state failed');
-  for (const sessionId of savedSessions.failed) failurePoints.push(sessions.get(sessionId)![0]!.sequenceNumber);
-  for (const userId of savedUsers.failed) failurePoints.push(users.get(userId)![0]!.sequenceNumber);
-  metrics.add('FailedWrites', savedSessions.failed.size + savedUsers.failed.size);
-
-  // Stream-wide minutes: only records before the first failure, the rest comes back.
-  const cut = lowest(failurePoints);
-  const included = cut === undefined ? counted : counted.filter(({ sequenceNumber }) => compareSequenceNumbers(sequenceNumber, cut) < 0);
-  const minutes = minuteItems(included);
-  const added = await deps.store.addMinuteCounts(shardId, minutes.items);
-  for (const error of added.errors) logger.error({ err: error }, 'minute count write failed');
-  for (const item of added.failed) failurePoints.push(item.contributions[0]!.sequenceNumber);
-  metrics.add('FailedWrites', added.failed.length);
-
-  // Minutes are closed only by batches that went through whole, so no count is missing a part
-  // that is about to be redelivered.
-  if (failurePoints.length === 0 && !loaded.baselineFailed && included.length > 0) {
-    await closeMinutes(included, loaded.baseline, minutes.samples, deps, options, shardId, nowMs, outcome, observe, failurePoints, records[0]!.sequenceNumber);
-  }
-  return finish(outcome, failurePoints, metrics, logger);
+  return { groups, states, candidates, failures };
 }
 
-async function closeMinutes(
-  accepted: readonly DetectorEvent[],
-  stored: Parameters<typeof planClosure>[0],
-  samples: ReadonlyMap<string, MinuteSamples>,
-  deps: DetectorDependencies,
-  options: DetectorOptions,
-  shardId: string,
-  nowMs: number,
-  outcome: BatchOutcome,
-  observe: Observe,
-  failurePoints: string[],
-  firstSequenceNumber: string,
-): Promise<void> {
+/** Saves session and user state; returns where to redeliver from for what could not be saved. */
+async function saveState(
+  context: BatchContext,
+  sessionStates: ReadonlyMap<string, SessionState>,
+  userStates: ReadonlyMap<string, UserState>,
+  sessions: ReadonlyMap<string, DetectorEvent[]>,
+  users: ReadonlyMap<string, DetectorEvent[]>,
+): Promise<string[]> {
+  const { store } = context.deps;
+  const [savedSessions, savedUsers] = await Promise.all([store.saveSessions([...sessionStates.values()]), store.saveUsers([...userStates.values()])]);
+  for (const error of [...savedSessions.errors, ...savedUsers.errors]) context.observe.logger.error({ err: error }, 'writing detector state failed');
+  context.observe.metrics.add('FailedWrites', savedSessions.failed.size + savedUsers.failed.size);
+  return [
+    ...[...savedSessions.failed].map((sessionId) => sessions.get(sessionId)![0]!.sequenceNumber),
+    ...[...savedUsers.failed].map((userId) => users.get(userId)![0]!.sequenceNumber),
+  ];
+}
+
+async function addMinutes(context: BatchContext, items: readonly MinuteItem[]): Promise<string[]> {
+  const added = await context.deps.store.addMinuteCounts(context.shardId, items);
+  for (const error of added.errors) context.observe.logger.error({ err: error }, 'minute count write failed');
+  context.observe.metrics.add('FailedWrites', added.failed.length);
+  return added.failed.map((item) => item.contributions[0]!.sequenceNumber);
+}
+
+interface ClosureInput {
+  events: readonly DetectorEvent[];
+  baseline: LoadedState['baseline'];
+  samples: ReadonlyMap<string, MinuteSamples>;
+  /** Redelivered from when raising a minute's alert fails. */
+  firstSequenceNumber: string;
+}
+
+/**
+ * Closes the minutes the watermark has passed, judges them and moves the baseline. A failed
+ * publish keeps the baseline where it was and redelivers the batch: the retry judges the same
+ * minutes again and the claim lets the same alert id through.
+ */
+async function closeMinutes(context: BatchContext, input: ClosureInput, outcome: BatchOutcome): Promise<string[]> {
+  const { store } = context.deps;
   let minEventMs = Infinity;
   let maxEventMs = -Infinity;
-  for (const { event } of accepted) {
+  for (const { event } of input.events) {
     minEventMs = Math.min(minEventMs, event.event_time_ms);
     maxEventMs = Math.max(maxEventMs, event.event_time_ms);
   }
-  const plan = planClosure(stored, { minEventMs, maxEventMs }, nowMs, options.settings.minuteGraceMs);
-  if (plan === undefined) return;
+  const plan = planClosure(input.baseline, { minEventMs, maxEventMs }, context.nowMs, context.settings.minuteGraceMs);
+  if (plan === undefined) return [];
   if (plan.range === undefined) {
-    await deps.store.saveBaseline(plan.baseline);
-    return;
+    await store.saveBaseline(plan.baseline);
+    return [];
   }
   const { range } = plan;
-  const counts = await deps.store.readMinutes(range.fromMinute, range.toMinute);
-  const judged = judgeClosedMinutes(range, counts, options.settings.rules, samples);
-  // A failed publish keeps the baseline where it was and redelivers the batch: the retry judges
-  // the same minutes again and the claim lets the same alert id through.
-  const raised = await raise(
-    judged.alerts.map((alert) => ({ alert, sequenceNumber: firstSequenceNumber })),
-    deps,
-    options,
-    shardId,
-    nowMs,
-    outcome,
-    observe,
-  );
-  if (raised.failed.length > 0) {
-    failurePoints.push(firstSequenceNumber);
-    return;
-  }
-  const moved = await deps.store.saveBaseline(judged.baseline);
-  if (!moved) observe.logger.debug({ fromMinute: range.fromMinute, toMinute: range.toMinute }, 'another shard closed these minutes first');
+  const counts = await store.readMinutes(range.fromMinute, range.toMinute);
+  const judged = judgeClosedMinutes(range, counts, context.settings.rules, input.samples);
+  const raised = await raise(judged.alerts.map((alert) => ({ alert, sequenceNumber: input.firstSequenceNumber })), context, outcome);
+  if (raised.failed.length > 0) return [input.firstSequenceNumber];
+  const moved = await store.saveBaseline(judged.baseline);
+  if (!moved) context.observe.logger.debug({ fromMinute: range.fromMinute, toMinute: range.toMinute }, 'another shard closed these minutes first');
+  return [];
 }
 
 /**
  * Claims, publishes and records candidates; one per rule and subject (the earliest incident)
  * per batch. Returns the candidates whose publish or bookkeeping failed.
  */
-async function raise(
-  candidates: readonly Candidate[],
-  deps: DetectorDependencies,
-  options: DetectorOptions,
-  shardId: string,
-  nowMs: number,
-  outcome: BatchOutcome,
-  observe: Observe,
-): Promise<{ failed: Candidate[] }> {
+async function raise(candidates: readonly Candidate[], context: BatchContext, outcome: BatchOutcome): Promise<{ failed: Candidate[] }> {
+  const { deps, observe, nowMs } = context;
   const earliest = new Map<string, Candidate>();
   for (const candidate of candidates) {
     const key = `${candidate.alert.rule}\u0000${candidate.alert.subjectKey}`;
@@ -216,7 +233,7 @@ async function raise(
   for (const candidate of earliest.values()) {
     const { alert } = candidate;
     try {
-      const claim = await deps.store.claimAlert(alert, { shardId, cooldownMs: options.settings.cooldownMs });
+      const claim = await deps.store.claimAlert(alert, { shardId: context.shardId, cooldownMs: context.settings.cooldownMs });
       if (claim === 'suppressed') {
         outcome.suppressed++;
         observe.metrics.add('AlertsSuppressed', 1, 'Count', { Rule: alert.rule });
@@ -239,18 +256,19 @@ async function raise(
   return { failed };
 }
 
-function minuteItems(events: readonly DetectorEvent[]): { items: MinuteItem[]; samples: Map<string, MinuteSamples> } {
+/** The batch's share of each minute's stream-wide counts, and a few sample event ids per minute. */
+function minuteItems(events: readonly DetectorEvent[], stateTtlHours: number): { items: MinuteItem[]; samples: Map<string, MinuteSamples> } {
   const items = new Map<string, MinuteItem>();
   const samples = new Map<string, MinuteSamples>();
   for (const { event, sequenceNumber } of events) {
     const minute = minuteWindow(event.event_time_ms);
     let item = items.get(minute);
     if (item === undefined) {
-      item = { minute, contributions: [] };
+      item = { key: minuteKey(minute), ttl: ttlAfter(windowStartMs(minute), { hours: stateTtlHours }), contributions: [] };
       items.set(minute, item);
     }
     const isError = event.event_type === 'error' ? 1 : 0;
-    item.contributions.push({ sequence: sequenceKey(sequenceNumber), sequenceNumber, events: 1, errors: isError });
+    item.contributions.push(contribution(sequenceNumber, { events: 1, errors: isError }));
     let minuteSamples = samples.get(minute);
     if (minuteSamples === undefined) {
       minuteSamples = { events: [], errors: [] };
@@ -262,32 +280,14 @@ function minuteItems(events: readonly DetectorEvent[]): { items: MinuteItem[]; s
   return { items: [...items.values()], samples };
 }
 
-function finish(outcome: BatchOutcome, failurePoints: readonly string[], metrics: MetricsLogger, logger: Logger): BatchOutcome {
-  const failedSequenceNumber = lowest(failurePoints);
-  metrics.add('EventsEvaluated', outcome.newEvents);
-  metrics.add('EventsRejected', outcome.rejected);
-  metrics.add('DuplicateEvents', outcome.duplicates);
-  metrics.add('RedeliveredEvents', outcome.redelivered);
+function finish(outcome: BatchOutcome, failures: readonly string[], observe: Observe): BatchOutcome {
+  const failedSequenceNumber = lowestSequenceNumber(failures);
+  observe.metrics.add('EventsEvaluated', outcome.newEvents);
+  observe.metrics.add('DuplicateEvents', outcome.duplicates);
+  observe.metrics.add('RedeliveredEvents', outcome.redelivered);
   if (failedSequenceNumber !== undefined) {
     outcome.failedSequenceNumber = failedSequenceNumber;
-    logger.warn({ failedSequenceNumber }, 'partial batch failure: redelivery requested');
+    observe.logger.warn({ failedSequenceNumber }, 'partial batch failure: redelivery requested');
   }
   return outcome;
-}
-
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const id = key(item);
-    const group = groups.get(id);
-    if (group === undefined) groups.set(id, [item]);
-    else group.push(item);
-  }
-  return groups;
-}
-
-function lowest(sequenceNumbers: readonly string[]): string | undefined {
-  let result: string | undefined;
-  for (const sequenceNumber of sequenceNumbers) if (result === undefined || compareSequenceNumbers(sequenceNumber, result) < 0) result = sequenceNumber;
-  return result;
 }

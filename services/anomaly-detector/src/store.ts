@@ -1,8 +1,8 @@
-import { BatchGetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { addFenced, backoffDelay, chunk, mapWithConcurrency, sleep } from '@clickstream/shared';
-import type { Alert, AlertMessage } from './alerts';
+import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { addFencedItems, batchGetItems, mapWithConcurrency, ttlAfter, type FencedItem } from '@clickstream/shared';
+import type { Alert } from './alerts';
+import { baselineKey, cooldownKey, historyKey, minutePartition, sessionKey, userKey, type AlertRecord } from './contract';
 import { StateConflictError } from './errors';
-import { baselineKey, cooldownKey, historyKey, minuteKey, minutePartition, sessionKey, userKey } from './keys';
 import type { SessionState } from './session-rules';
 import type { MinuteCounts, TrafficBaseline } from './traffic-rules';
 import type { UserState } from './travel-rule';
@@ -22,28 +22,15 @@ export interface LoadedState {
   errors: unknown[];
 }
 
-/** One record's share of a minute's stream-wide counts, fenced per shard like event-processor's aggregates. */
-export interface MinuteContribution {
-  /** `sequenceKey` of the record. */
-  sequence: string;
-  sequenceNumber: string;
-  events: number;
-  errors: number;
-}
-
-export interface MinuteItem {
-  minute: string;
-  contributions: MinuteContribution[];
-}
+/**
+ * A minute's stream-wide counts (`events`, `errors`) contributed by one batch, fenced per shard
+ * like the event-processor's aggregates.
+ */
+export type MinuteItem = FencedItem<{ pk: string; sk: string }>;
 
 export interface WriteResult {
   failed: Set<string>;
   errors: unknown[];
-}
-
-/** What a history item holds: the published message and how it was delivered. */
-export interface AlertRecord extends AlertMessage {
-  delivery: 'sns' | 'disabled';
 }
 
 /** What the anomaly-detector needs from its storage; `DynamoDbDetectorStore` implements it on the alerts table. */
@@ -80,8 +67,6 @@ export interface DynamoDbDetectorStoreOptions {
   historyTtlDays: number;
 }
 
-const BATCH_GET_LIMIT = 100;
-const UNPROCESSED_RETRIES = 6;
 const WRITE_CONCURRENCY = 16;
 
 const isConditionFailure = (error: unknown): boolean => (error as Error).name === 'ConditionalCheckFailedException';
@@ -102,24 +87,10 @@ export class DynamoDbDetectorStore implements DetectorStore {
   async load(request: LoadRequest): Promise<LoadedState> {
     const loaded: LoadedState = { sessions: new Map(), users: new Map(), failedSessions: new Set(), failedUsers: new Set(), baselineFailed: false, errors: [] };
     const keys = [...request.sessionIds.map(sessionKey), ...request.userIds.map(userKey), baselineKey()];
-    await mapWithConcurrency(chunk(keys, BATCH_GET_LIMIT), 4, async (group) => {
-      let pending: Array<{ pk: string; sk: string }> = group;
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0) await sleep(backoffDelay(attempt));
-        this.stats.readRequests++;
-        try {
-          const result = await this.client.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
-          for (const item of result.Responses?.[this.tableName] ?? []) readItem(item, loaded);
-          pending = (result.UnprocessedKeys?.[this.tableName]?.Keys as typeof pending | undefined) ?? [];
-        } catch (error) {
-          loaded.errors.push(error);
-        }
-        if (attempt >= UNPROCESSED_RETRIES && pending.length > 0) {
-          for (const key of pending) markFailed(key.pk, loaded);
-          return;
-        }
-      }
-    });
+    const read = await batchGetItems(this.client, this.tableName, keys, this.stats);
+    for (const item of read.items) readItem(item, loaded);
+    for (const key of read.failedKeys) markFailed(key.pk as string, loaded);
+    loaded.errors.push(...read.errors);
     return loaded;
   }
 
@@ -133,7 +104,7 @@ export class DynamoDbDetectorStore implements DetectorStore {
       recent_ids: state.recentEventIds.join(''),
       flagged: state.flagged,
       last_event_at: new Date(state.lastEventMs).toISOString(),
-      ttl: ttlHours(state.lastEventMs, this.options.stateTtlHours),
+      ttl: ttlAfter(state.lastEventMs, { hours: this.options.stateTtlHours }),
     }));
   }
 
@@ -141,24 +112,12 @@ export class DynamoDbDetectorStore implements DetectorStore {
     return this.putVersioned(states, (state) => state.userId, (state) => ({
       ...userKey(state.userId),
       countries: state.countries,
-      ttl: ttlHours(Math.max(0, ...Object.values(state.countries)), this.options.stateTtlHours),
+      ttl: ttlAfter(Math.max(0, ...Object.values(state.countries)), { hours: this.options.stateTtlHours }),
     }));
   }
 
   async addMinuteCounts(shardId: string, items: readonly MinuteItem[]) {
-    const failed: MinuteItem[] = [];
-    const errors: unknown[] = [];
-    await mapWithConcurrency(items, WRITE_CONCURRENCY, async (item) => {
-      try {
-        const contributions = item.contributions.map(({ sequence, events, errors: errorEvents }) => ({ sequence, increments: { events, errors: errorEvents } }));
-        const ttl = ttlHours(Date.parse(`${item.minute}:00Z`), this.options.stateTtlHours);
-        await addFenced(this.client, { tableName: this.tableName, key: minuteKey(item.minute), shardId, ttl }, contributions, this.stats);
-      } catch (error) {
-        failed.push(item);
-        errors.push(error);
-      }
-    });
-    return { failed, errors };
+    return addFencedItems(this.client, this.tableName, shardId, items, this.stats);
   }
 
   async readMinutes(fromMinute: string, toMinute: string): Promise<Map<string, MinuteCounts>> {
@@ -228,7 +187,7 @@ export class DynamoDbDetectorStore implements DetectorStore {
             until: alert.incidentMs + claim.cooldownMs,
             status: 'claimed',
             shard: claim.shardId,
-            ttl: ttlHours(alert.incidentMs + claim.cooldownMs, this.options.stateTtlHours),
+            ttl: ttlAfter(alert.incidentMs + claim.cooldownMs, { hours: this.options.stateTtlHours }),
           },
           ConditionExpression: 'attribute_not_exists(pk) OR #until <= :incident OR (#alertId = :alertId AND #status = :claimed AND #shard = :shard)',
           ExpressionAttributeNames: { '#until': 'until', '#alertId': 'alert_id', '#status': 'status', '#shard': 'shard' },
@@ -248,7 +207,7 @@ export class DynamoDbDetectorStore implements DetectorStore {
       this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...historyKey(alert.incidentMs, alert.rule, alert.subjectKey), ...record, ttl: Math.floor(alert.incidentMs / 1000) + this.options.historyTtlDays * 86_400 },
+          Item: { ...historyKey(alert.incidentMs, alert.rule, alert.subjectKey), ...record, ttl: ttlAfter(alert.incidentMs, { days: this.options.historyTtlDays }) },
         }),
       ),
       this.client.send(
@@ -287,10 +246,6 @@ function versionCondition(version: number) {
   return version === 0
     ? { ConditionExpression: 'attribute_not_exists(pk)' }
     : { ConditionExpression: '#version = :version', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':version': version } };
-}
-
-function ttlHours(epochMs: number, hours: number): number {
-  return Math.floor(epochMs / 1000) + Math.round(hours * 3600);
 }
 
 function readItem(item: Record<string, unknown>, loaded: LoadedState): void {

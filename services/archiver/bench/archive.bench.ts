@@ -10,9 +10,9 @@
  * per shard, at 1,000 records or when the 10 s batching window of the topology closes.
  */
 import { createHash } from 'node:crypto';
-import { CONSUMERS, createLogger, MetricsLogger, type StreamRecord } from '@clickstream/shared';
+import { CONSUMERS, createLogger, decideBatch, MetricsLogger, type StreamRecord } from '@clickstream/shared';
 import { TrafficModel, type TrafficRecord } from '../../../testkit/traffic';
-import { archiveBatch } from '../src/archiver';
+import { archiveBatch } from '../src/processor';
 import type { ArchiveStore } from '../src/store';
 
 const EVENTS = 200_000;
@@ -103,7 +103,8 @@ async function scenario(name: string, model: TrafficRecord[], eventsPerSecond: n
 
   const store = new CountingStore();
   const logger = createLogger({ service: 'archiver-bench', level: 'silent' });
-  const options = { validation: { maxFutureSkewMs: 300_000, maxEventAgeMs: 7 * 86_400_000, maxRecordBytes: 1_048_576 }, writeConcurrency: 4, now: () => START_MS };
+  const validation = { maxFutureSkewMs: 300_000, maxEventAgeMs: 7 * 86_400_000, maxRecordBytes: 1_048_576 };
+  const options = { writeConcurrency: 4 };
   let batches = 0;
   let archived = 0;
   let quarantined = 0;
@@ -111,7 +112,7 @@ async function scenario(name: string, model: TrafficRecord[], eventsPerSecond: n
   for (const shardRecords of perShard) {
     for (const batch of cutBatches(shardRecords)) {
       batches++;
-      const outcome = await archiveBatch(batch, store, options, { logger, metrics: new MetricsLogger('bench', {}, () => undefined) });
+      const outcome = await archiveBatch(decideBatch(batch, validation), store, options, { logger, metrics: new MetricsLogger('bench', {}, () => undefined) });
       if (outcome.failedSequenceNumber !== undefined) throw new Error('unexpected write failure in the benchmark');
       archived += outcome.archived;
       for (const count of outcome.quarantined.values()) quarantined += count;

@@ -1,7 +1,7 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import { compareSequenceNumbers, decodeEvent, type RejectionReason, type StreamRecord, type ValidationOptions } from '@clickstream/shared';
-import { eventsPrefix, isCovered, quarantinePrefix, type SequenceRange } from './layout';
+import type { DecidedBatch, RejectionReason } from '@clickstream/shared';
+import { eventsPrefix, isCovered, quarantinePrefix, type SequenceRange } from './contract';
 import { toArchiveLine, toQuarantineLine } from './lines';
 
 const gzipAsync = promisify(gzip);
@@ -24,19 +24,14 @@ export interface ArchiveGroup {
   lines: PendingLine[];
 }
 
-export interface BatchPlan {
-  groups: ArchiveGroup[];
-  accepted: number;
-  rejected: number;
-}
-
 /**
- * Validates every record and groups the lines by destination prefix. Validation runs against
- * the record's Kinesis arrival time, not the wall clock, so a redelivery days later classifies
- * each record exactly as the first attempt did (a record quarantined as `future_timestamp` must
- * not become a valid event on a retry, or it would be in both places).
+ * Groups a decided batch's lines by destination prefix: accepted events by event hour, rejected
+ * records (quarantine) by arrival hour. The decision itself was made once, against each record's
+ * arrival time, by the shared stream handler, so a redelivery days later puts every record where
+ * the first attempt did (a record quarantined as `future_timestamp` never becomes a valid event
+ * on a retry, which would put it in both places).
  */
-export function planBatch(records: readonly StreamRecord[], validation: Omit<ValidationOptions, 'nowMs'>, fallbackNowMs: number): BatchPlan {
+export function planBatch(batch: DecidedBatch): ArchiveGroup[] {
   const groups = new Map<string, ArchiveGroup>();
   const add = (prefix: string, kind: ArchiveGroup['kind'], line: PendingLine) => {
     let group = groups.get(prefix);
@@ -46,34 +41,21 @@ export function planBatch(records: readonly StreamRecord[], validation: Omit<Val
     }
     group.lines.push(line);
   };
-  let accepted = 0;
-  let rejected = 0;
-  const ordered = [...records].sort((a, b) => compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber));
-  for (const record of ordered) {
-    const clockMs = Number.isFinite(record.arrivalMs) && record.arrivalMs > 0 ? record.arrivalMs : fallbackNowMs;
-    const result = decodeEvent(record.data, record, { ...validation, nowMs: clockMs });
-    if (result.ok) {
-      accepted++;
-      const text = JSON.stringify(toArchiveLine(result.event, record));
-      add(eventsPrefix(result.event.event_time_ms, record.shardId), 'events', { sequenceNumber: record.sequenceNumber, text });
-    } else {
-      rejected++;
-      const text = JSON.stringify(toQuarantineLine(result, record));
-      add(quarantinePrefix(clockMs, record.shardId), 'quarantine', { sequenceNumber: record.sequenceNumber, text, reason: result.reason });
-    }
+  for (const { record, event } of batch.accepted) {
+    const text = JSON.stringify(toArchiveLine(event, record));
+    add(eventsPrefix(event.event_time_ms, record.shardId), 'events', { sequenceNumber: record.sequenceNumber, text });
   }
-  return { groups: [...groups.values()], accepted, rejected };
+  for (const { record, rejection } of batch.rejected) {
+    const text = JSON.stringify(toQuarantineLine(rejection, record));
+    add(quarantinePrefix(record.arrivalMs, record.shardId), 'quarantine', { sequenceNumber: record.sequenceNumber, text, reason: rejection.reason });
+  }
+  return [...groups.values()];
 }
 
 /** Lines of a group not already inside an archived range (what a redelivery still has to write). */
 export function unarchivedLines(lines: readonly PendingLine[], archived: readonly SequenceRange[]): PendingLine[] {
   if (archived.length === 0) return [...lines];
   return lines.filter((line) => !isCovered(line.sequenceNumber, archived));
-}
-
-/** Ranges that can overlap the sequence numbers `lowest`..`highest`. */
-export function overlapping(ranges: readonly SequenceRange[], lowest: string, highest: string): SequenceRange[] {
-  return ranges.filter((range) => compareSequenceNumbers(range.last, lowest) >= 0 && compareSequenceNumbers(range.first, highest) <= 0);
 }
 
 /** gzip JSON Lines: one JSON object per line, each line ending in `\n`. */
@@ -84,13 +66,4 @@ export async function encodeLines(lines: readonly PendingLine[]): Promise<Buffer
 /** Lowest and highest sequence numbers of a non-empty list of lines in stream order. */
 export function sequenceBounds(lines: readonly PendingLine[]): { first: string; last: string } {
   return { first: lines[0]!.sequenceNumber, last: lines[lines.length - 1]!.sequenceNumber };
-}
-
-/** The lowest of some sequence numbers, or undefined. */
-export function lowestSequenceNumber(sequenceNumbers: Iterable<string>): string | undefined {
-  let lowest: string | undefined;
-  for (const sequenceNumber of sequenceNumbers) {
-    if (lowest === undefined || compareSequenceNumbers(sequenceNumber, lowest) < 0) lowest = sequenceNumber;
-  }
-  return lowest;
 }

@@ -1,5 +1,4 @@
-import { ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { clientOptions, type Config } from '@clickstream/shared';
+import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ArchiveWriteError } from './errors';
 
 /** What the archiver needs from object storage; one S3 adapter implements it. */
@@ -15,11 +14,6 @@ export interface ArchiveStoreStats {
   listRequests: number;
   putRequests: number;
   bytesWritten: number;
-}
-
-/** An S3 client for the archive bucket; path-style addressing when an endpoint (an emulator) is set. */
-export function createS3Client(config: Pick<Config, 'region' | 'endpoints' | 'awsMaxAttempts' | 'credentials'>): S3Client {
-  return new S3Client({ ...clientOptions(config, 's3'), ...(config.endpoints.s3 === undefined ? {} : { forcePathStyle: true }) });
 }
 
 export class S3ArchiveStore implements ArchiveStore {

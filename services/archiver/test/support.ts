@@ -5,7 +5,7 @@
 import { gunzipSync } from 'node:zlib';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { ObservedContext } from '@clickstream/shared';
-import type { ArchiveLine, QuarantineLine } from '../src/lines';
+import type { ArchiveLine, QuarantineLine } from '../src/contract';
 import type { ArchiveStore } from '../src/store';
 
 export const SHARD = 'shardId-000000000001';

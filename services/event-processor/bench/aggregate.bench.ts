@@ -8,11 +8,11 @@
 import '../../../local/quiet-warnings';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { createDynamoDbClient, createLogger, loadConfig, MetricsLogger, minuteWindow, resourceNames, type StreamRecord } from '@clickstream/shared';
+import { createDynamoDbClient, createLogger, decideBatch, loadConfig, MetricsLogger, minuteWindow, resourceNames, type StreamRecord } from '@clickstream/shared';
 import { startDynamoDb } from '../../../local/emulators';
 import { createTables } from '../../../local/provision';
 import { TrafficModel } from '../../../testkit/traffic';
-import { aggregateBefore, decodeBatch, groupBySession, planSessions } from '../src/batch';
+import { aggregateBefore, groupBySession, planSessions } from '../src/plan';
 import { processBatch } from '../src/processor';
 import { DynamoDbMetricsStore } from '../src/store';
 
@@ -40,7 +40,7 @@ function toShardBatches(count: number, startMs: number): StreamRecord[][] {
 
 async function main(): Promise<void> {
   const startMs = Date.now() - 3_600_000;
-  const validation = { nowMs: Date.now(), maxFutureSkewMs: 300_000, maxEventAgeMs: 7 * 86_400_000, maxRecordBytes: 1_048_576 };
+  const validation = { maxFutureSkewMs: 300_000, maxEventAgeMs: 7 * 86_400_000, maxRecordBytes: 1_048_576 };
   const sessionOptions = { sessionTtlDays: 30, maxSeenEventsPerSession: 20_000 };
 
   // 1. CPU: decode + validate + sessionize + aggregate, one core.
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const run = () => {
     let events = 0;
     for (const batch of batches) {
-      const { accepted } = decodeBatch(batch, validation);
+      const { accepted } = decideBatch(batch, validation);
       const plan = planSessions(groupBySession(accepted), new Map(), sessionOptions);
       aggregateBefore(plan.originals, undefined, 90);
       events += batch.length;
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     let started = Date.now();
     let accepted = 0;
     for (const batch of writeBatches) {
-      const outcome = await processBatch(batch, store, { validation, aggregateTtlDays: 90, ...sessionOptions, now: () => validation.nowMs }, { logger, metrics });
+      const outcome = await processBatch(decideBatch(batch, validation), store, { aggregateTtlDays: 90, ...sessionOptions }, { logger, metrics });
       accepted += outcome.accepted;
     }
     const oursMs = Date.now() - started;
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     let baselineRequests = 0;
     started = Date.now();
     for (const batch of writeBatches) {
-      const { accepted: events } = decodeBatch(batch, validation);
+      const { accepted: events } = decideBatch(batch, validation);
       // The recipe: per event, one update per table, 16 in flight.
       for (let index = 0; index < events.length; index += 16) {
         await Promise.all(

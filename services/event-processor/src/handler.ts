@@ -1,64 +1,34 @@
-import {
-  coldStartHandler,
-  createDynamoDbClient,
-  createLogger,
-  loadConfig,
-  stdoutEmfWriter,
-  streamHandler,
-  validationLimits,
-  type Config,
-  type EmfWriter,
-  type Env,
-  type Logger,
-  type StreamHandler,
-} from '@clickstream/shared';
+import { coldStartHandler, createDynamoDbClient, serviceDependencies, streamHandler, type Env, type ServiceDependencies, type StreamHandler } from '@clickstream/shared';
 import { processBatch, type ProcessorOptions } from './processor';
 import { DynamoDbMetricsStore, type MetricsStore } from './store';
 
 export const SERVICE = 'event-processor';
 
-export interface Dependencies {
-  config: Config;
+export interface Dependencies extends ServiceDependencies {
   store: MetricsStore;
-  logger: Logger;
-  emfWriter: EmfWriter;
-  now: () => number;
 }
 
 /** Builds the production dependencies from the environment (called once per cold start). */
 export function dependenciesFromEnv(env: Env, overrides: Partial<Omit<Dependencies, 'config'>> = {}): Dependencies {
-  const config = loadConfig({ ...env, SERVICE_NAME: SERVICE });
-  return {
-    config,
-    store: overrides.store ?? new DynamoDbMetricsStore(createDynamoDbClient(config), config.tables),
-    logger: overrides.logger ?? createLogger({ service: SERVICE, level: config.logLevel }),
-    emfWriter: overrides.emfWriter ?? stdoutEmfWriter,
-    now: overrides.now ?? Date.now,
-  };
+  const base = serviceDependencies(SERVICE, env, overrides);
+  return { ...base, store: overrides.store ?? new DynamoDbMetricsStore(createDynamoDbClient(base.config), base.config.tables) };
 }
 
 /**
- * The Lambda handler: decode, apply, report. Failures come back as the lowest sequence number to
- * redeliver (`ReportBatchItemFailures`); bad records never fail the batch.
+ * The Lambda handler: the shared stream handler decides each record; this applies the accepted
+ * ones to the tables. Failures come back as the lowest sequence number to redeliver.
  */
 export function createHandler(deps: Dependencies): StreamHandler {
   const options: ProcessorOptions = {
-    validation: validationLimits(deps.config),
     aggregateTtlDays: deps.config.aggregateTtlDays,
     sessionTtlDays: deps.config.sessionTtlDays,
     maxSeenEventsPerSession: deps.config.maxSeenEventsPerSession,
-    now: deps.now,
   };
   return streamHandler({
+    ...deps,
     service: SERVICE,
-    config: deps.config,
-    logger: deps.logger,
-    emfWriter: deps.emfWriter,
     completedMessage: 'batch applied',
-    processBatch: async (records, observe) => {
-      const { failedSequenceNumber, ...summary } = await processBatch(records, deps.store, options, observe);
-      return failedSequenceNumber === undefined ? { summary } : { failedSequenceNumber, summary };
-    },
+    processBatch: (batch, observe) => processBatch(batch, deps.store, options, observe),
   });
 }
 

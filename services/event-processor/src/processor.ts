@@ -1,17 +1,13 @@
-import type { Logger, MetricsLogger, StreamRecord, ValidationOptions } from '@clickstream/shared';
-import { aggregateBefore, decodeBatch, groupBySession, lowestSequenceNumber, planSessions } from './batch';
+import { lowestSequenceNumber, type BatchOutcome as BaseOutcome, type DecidedBatch, type Observe } from '@clickstream/shared';
+import { aggregateBefore, groupBySession, planSessions } from './plan';
 import type { SessionOptions } from './sessions';
 import type { MetricsStore } from './store';
 
 export interface ProcessorOptions extends SessionOptions {
-  validation: Omit<ValidationOptions, 'nowMs'>;
   aggregateTtlDays: number;
-  now: () => number;
 }
 
-export interface BatchOutcome {
-  /** Lowest sequence number Lambda must redeliver from, or undefined when the batch is done. */
-  failedSequenceNumber?: string;
+export interface BatchOutcome extends BaseOutcome {
   accepted: number;
   rejected: number;
   newEvents: number;
@@ -20,28 +16,18 @@ export interface BatchOutcome {
 }
 
 /**
- * Applies one shard batch to the three tables with exactly-once effect:
- *  1. decode and validate; bad records are counted and skipped;
- *  2. read the batch's sessions, apply new events (the session's seen-set drops redeliveries
+ * Applies one shard batch (records already decided by the shared stream handler) to the three
+ * tables with exactly-once effect:
+ *  1. read the batch's sessions, apply new events (the session's seen-set drops redeliveries
  *     and producer resends), write them back;
- *  3. add page and counter increments with per-shard sequence fences.
+ *  2. add page and counter increments with per-shard sequence fences.
  * Anything that fails after retries turns into the lowest sequence number to redeliver; every
  * record from there on is excluded from this attempt's aggregate writes, so nothing is lost and
  * the fences make the redelivery count each record once.
  */
-export async function processBatch(
-  records: readonly StreamRecord[],
-  store: MetricsStore,
-  options: ProcessorOptions,
-  observe: { logger: Logger; metrics: MetricsLogger },
-): Promise<BatchOutcome> {
+export async function processBatch(batch: DecidedBatch, store: MetricsStore, options: ProcessorOptions, observe: Observe): Promise<BatchOutcome> {
   const { logger, metrics } = observe;
-  const shardId = records[0]?.shardId ?? 'shardId-unknown';
-  const { accepted, rejected } = decodeBatch(records, { ...options.validation, nowMs: options.now() });
-  for (const { record, rejection } of rejected) {
-    metrics.add('InvalidRecords', 1, 'Count', { Reason: rejection.reason });
-    logger.warn({ reason: rejection.reason, field: rejection.field, sequenceNumber: record.sequenceNumber, shardId }, `rejected record: ${rejection.message}`);
-  }
+  const { shardId, accepted, rejected } = batch;
 
   const groups = groupBySession(accepted);
   const loaded = await store.loadSessions([...groups.keys()]);
@@ -52,23 +38,17 @@ export async function processBatch(
   for (const error of saved.errors) logger.error({ err: error }, 'writing sessions failed');
 
   const failedSessions = new Set([...loaded.failed, ...saved.failed]);
-  const cut = lowestSequenceNumber(
-    [...failedSessions].flatMap((sessionId) => groups.get(sessionId)?.map(({ record }) => record.sequenceNumber) ?? []),
-  );
+  const cut = lowestSequenceNumber([...failedSessions].flatMap((sessionId) => groups.get(sessionId)?.map(({ record }) => record.sequenceNumber) ?? []));
   const aggregates = aggregateBefore(plan.originals, cut, options.aggregateTtlDays);
   const [pages, counters] = await Promise.all([
     store.applyIncrements('pageMetrics', shardId, aggregates.pages),
     store.applyIncrements('counters', shardId, aggregates.counters),
   ]);
   for (const error of [...pages.errors, ...counters.errors]) logger.error({ err: error }, 'aggregate write failed');
-  const failedAggregate = lowestSequenceNumber(
-    [...pages.failed, ...counters.failed].map((item) => item.contributions[0]!.sequenceNumber),
-  );
-  const failedSequenceNumber = lowestSequenceNumber([cut, failedAggregate].filter((sequence): sequence is string => sequence !== undefined));
+  const failedAggregate = lowestSequenceNumber([...pages.failed, ...counters.failed].map((item) => item.contributions[0]!.sequenceNumber));
+  const failedSequenceNumber = lowestSequenceNumber([cut, failedAggregate]);
 
   for (const [eventType, count] of plan.newByType) metrics.add('EventsProcessed', count, 'Count', { EventType: eventType });
-  metrics.add('EventsAccepted', accepted.length);
-  metrics.add('EventsRejected', rejected.length);
   metrics.add('DuplicateEvents', plan.duplicates);
   metrics.add('RedeliveredEvents', plan.redelivered);
   metrics.add('FailedWrites', failedSessions.size + pages.failed.length + counters.failed.length);

@@ -1,29 +1,6 @@
 import { eventRevenue, ttlAfter, type ClickstreamEvent } from '@clickstream/shared';
+import type { SessionItem } from './contract';
 import { SeenEvents, type Sighting } from './seen-events';
-
-/** A `session-metrics` item as stored (DESIGN.md stored contract) plus its bookkeeping. */
-export interface SessionItem {
-  session_id: string;
-  user_id?: string;
-  first_event_at: string;
-  last_event_at: string;
-  duration_seconds: number;
-  event_count: number;
-  page_views: number;
-  entry_page?: string;
-  exit_page?: string;
-  /** Event time of `entry_page` / `exit_page`, so a late event can still move them. */
-  entry_page_at?: string;
-  exit_page_at?: string;
-  is_bounce: boolean;
-  converted: boolean;
-  revenue: number;
-  device_type?: string;
-  country?: string;
-  ttl: number;
-  /** Packed `SeenEvents`: the dedup and redelivery fence for this session. */
-  seen_events?: Uint8Array;
-}
 
 /** An accepted event with the identity of the record that carried it. */
 export interface SessionEvent {
@@ -160,7 +137,7 @@ function toItem(state: MutableSession, seenEvents: Uint8Array, options: SessionO
     is_bounce: state.pageViews <= 1,
     converted: state.converted,
     revenue: state.revenue,
-    ttl: ttlAfter(state.lastMs, options.sessionTtlDays),
+    ttl: ttlAfter(state.lastMs, { days: options.sessionTtlDays }),
     seen_events: seenEvents,
   };
   if (state.userId !== undefined) item.user_id = state.userId;

@@ -1,7 +1,6 @@
-import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { addFenced, backoffDelay, chunk, mapWithConcurrency, sleep, type Config } from '@clickstream/shared';
-import type { AggregateItem } from './aggregate';
-import type { SessionItem } from './sessions';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { addFencedItems, backoffDelay, batchGetItems, chunk, mapWithConcurrency, sleep, type Config, type FencedItem } from '@clickstream/shared';
+import type { SessionItem } from './contract';
 
 export type AggregateTable = 'pageMetrics' | 'counters';
 
@@ -15,7 +14,7 @@ export interface MetricsStore {
    * Adds each item's contributions exactly once per shard record, fenced by sequence number.
    * Returns the items whose write failed after retries.
    */
-  applyIncrements(table: AggregateTable, shardId: string, items: readonly AggregateItem[]): Promise<{ failed: AggregateItem[]; errors: unknown[] }>;
+  applyIncrements(table: AggregateTable, shardId: string, items: readonly FencedItem[]): Promise<{ failed: FencedItem[]; errors: unknown[] }>;
 }
 
 /** Request counts, for the benchmark and the DynamoDBRequests metric. */
@@ -26,10 +25,8 @@ export interface StoreStats {
   fenceConflicts: number;
 }
 
-const BATCH_GET_LIMIT = 100;
 const BATCH_WRITE_LIMIT = 25;
 const UNPROCESSED_RETRIES = 6;
-const WRITE_CONCURRENCY = 16;
 
 export class DynamoDbMetricsStore implements MetricsStore {
   readonly stats: StoreStats = { readRequests: 0, writeRequests: 0, itemsWritten: 0, fenceConflicts: 0 };
@@ -40,34 +37,9 @@ export class DynamoDbMetricsStore implements MetricsStore {
   ) {}
 
   async loadSessions(sessionIds: readonly string[]) {
-    const items = new Map<string, SessionItem>();
-    const failed = new Set<string>();
-    const errors: unknown[] = [];
-    await mapWithConcurrency(chunk(sessionIds, BATCH_GET_LIMIT), 4, async (ids) => {
-      let pending: Record<string, unknown>[] = ids.map((session_id) => ({ session_id }));
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > UNPROCESSED_RETRIES) {
-          for (const key of pending) failed.add(key.session_id as string);
-          return;
-        }
-        if (attempt > 0) await sleep(backoffDelay(attempt));
-        this.stats.readRequests++;
-        try {
-          const result = await this.client.send(
-            new BatchGetCommand({ RequestItems: { [this.tables.sessionMetrics]: { Keys: pending, ConsistentRead: true } } }),
-          );
-          for (const item of result.Responses?.[this.tables.sessionMetrics] ?? []) items.set(item.session_id as string, item as SessionItem);
-          pending = (result.UnprocessedKeys?.[this.tables.sessionMetrics]?.Keys as Record<string, unknown>[] | undefined) ?? [];
-        } catch (error) {
-          errors.push(error);
-          if (attempt === UNPROCESSED_RETRIES) {
-            for (const key of pending) failed.add(key.session_id as string);
-            return;
-          }
-        }
-      }
-    });
-    return { items, failed, errors };
+    const read = await batchGetItems(this.client, this.tables.sessionMetrics, sessionIds.map((session_id) => ({ session_id })), this.stats);
+    const items = new Map(read.items.map((item) => [item.session_id as string, item as unknown as SessionItem]));
+    return { items, failed: new Set(read.failedKeys.map((key) => key.session_id as string)), errors: read.errors };
   }
 
   async saveSessions(sessions: readonly SessionItem[]) {
@@ -100,19 +72,9 @@ export class DynamoDbMetricsStore implements MetricsStore {
     return { failed, errors };
   }
 
-  async applyIncrements(table: AggregateTable, shardId: string, items: readonly AggregateItem[]) {
-    const failed: AggregateItem[] = [];
-    const errors: unknown[] = [];
-    await mapWithConcurrency(items, WRITE_CONCURRENCY, async (item) => {
-      try {
-        if (await addFenced(this.client, { tableName: this.tables[table], key: item.key, shardId, ttl: item.ttl }, item.contributions, this.stats)) {
-          this.stats.itemsWritten++;
-        }
-      } catch (error) {
-        failed.push(item);
-        errors.push(error);
-      }
-    });
-    return { failed, errors };
+  async applyIncrements(table: AggregateTable, shardId: string, items: readonly FencedItem[]) {
+    const result = await addFencedItems(this.client, this.tables[table], shardId, items, this.stats);
+    this.stats.itemsWritten += result.written;
+    return result;
   }
 }

@@ -7,8 +7,3 @@ export function minuteWindow(epochMs: number): string {
 export function windowStartMs(windowStart: string): number {
   return Date.parse(`${windowStart}:00.000Z`);
 }
-
-/** DynamoDB TTL value (epoch seconds) `days` after an epoch-ms instant. */
-export function ttlAfter(epochMs: number, days: number): number {
-  return Math.floor(epochMs / 1000) + Math.round(days * 86_400);
-}

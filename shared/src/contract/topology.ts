@@ -81,6 +81,17 @@ export const TABLES = {
 
 export type TableKey = keyof typeof TABLES;
 
+/**
+ * Every attribute a table's keys or its indexes' keys name, once each: the attribute definitions
+ * DynamoDB needs to create the table (cdktf and the local stack both build tables from this).
+ */
+export function keyAttributes(definition: TableDefinition): KeyAttribute[] {
+  const keys = [definition.hashKey, definition.rangeKey, ...definition.globalSecondaryIndexes.flatMap((index) => [index.hashKey, index.rangeKey])];
+  const byName = new Map<string, KeyAttribute>();
+  for (const key of keys) if (key !== undefined && !byName.has(key.name)) byName.set(key.name, key);
+  return [...byName.values()];
+}
+
 /** Top-level prefixes of the archive bucket: the archive itself and the quarantine of bad records. */
 export const ARCHIVE_PREFIXES = { events: 'events/', quarantine: 'quarantine/' } as const;
 

@@ -1,11 +1,27 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StoreWriteError } from '../contract/errors';
+import { mapWithConcurrency } from '../runtime/concurrency';
+import { sequenceKey } from '../runtime/kinesis';
 
 /** One Kinesis record's share of a counter item, in stream order. */
 export interface FencedContribution {
   /** `sequenceKey` of the record: compares numerically as a plain string. */
   sequence: string;
+  /** The raw sequence number, reported back to Lambda when the write fails. */
+  sequenceNumber: string;
   increments: Record<string, number>;
+}
+
+/** A counter item and the contributions of one batch to it. */
+export interface FencedItem<K extends Record<string, string> = Record<string, string>> {
+  key: K;
+  ttl: number;
+  contributions: FencedContribution[];
+}
+
+/** A record's contribution from its sequence number. */
+export function contribution(sequenceNumber: string, increments: Record<string, number>): FencedContribution {
+  return { sequence: sequenceKey(sequenceNumber), sequenceNumber, increments };
 }
 
 /** Request counters the caller keeps (benchmarks, metrics). */
@@ -88,4 +104,31 @@ export async function addFenced(
   throw new StoreWriteError(`fence on ${target.tableName} ${JSON.stringify(target.key)} kept moving after ${FENCE_RETRIES} attempts`, {
     context: { tableName: target.tableName, key: target.key },
   });
+}
+
+/** Items written concurrently by `addFencedItems`. */
+const WRITE_CONCURRENCY = 16;
+
+/**
+ * Adds every item's contributions with `addFenced`, 16 items at a time. Items whose write
+ * failed after retries come back in `failed` (their first contribution is where the batch must
+ * be redelivered from); `written` counts the items that changed.
+ */
+export async function addFencedItems<K extends Record<string, string>>(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  shardId: string,
+  items: readonly FencedItem<K>[],
+  stats: FenceStats,
+): Promise<{ failed: FencedItem<K>[]; errors: unknown[]; written: number }> {
+  const result = { failed: [] as FencedItem<K>[], errors: [] as unknown[], written: 0 };
+  await mapWithConcurrency(items, WRITE_CONCURRENCY, async (item) => {
+    try {
+      if (await addFenced(client, { tableName, key: item.key, shardId, ttl: item.ttl }, item.contributions, stats)) result.written++;
+    } catch (error) {
+      result.failed.push(item);
+      result.errors.push(error);
+    }
+  });
+  return result;
 }

@@ -1,42 +1,77 @@
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config, Endpoints } from '../contract/config';
 
 /**
- * AWS SDK v3 clients built from config. Every client uses `NodeHttpHandler` (HTTP/1.1): the
- * Kinesis client defaults to HTTP/2, which the local emulators break on.
+ * The one client factory: every AWS SDK v3 client of the project (services, local stack, tools,
+ * load test) is built here. Every client uses `NodeHttpHandler` (HTTP/1.1): the Kinesis client
+ * defaults to HTTP/2, which the local emulators break on.
  */
-export function httpHandler(): NodeHttpHandler {
+
+/** Where clients connect and as whom: a service's `Config`, or the local stack's manifest. */
+export interface ClientConfig {
+  region?: string;
+  endpoints?: Endpoints;
+  /** SDK attempts per request (default: the SDK's own). */
+  awsMaxAttempts?: number;
+  credentials?: Config['credentials'];
+  /** Sockets per client (default 64). */
+  maxSockets?: number;
+}
+
+export function httpHandler(maxSockets = 64): NodeHttpHandler {
   return new NodeHttpHandler({
-    httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }),
-    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+    httpAgent: new Agent({ keepAlive: true, maxSockets }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
     connectionTimeout: 3_000,
     requestTimeout: 30_000,
   });
 }
 
 /** Constructor options shared by every client: region, endpoint override, retries, credentials. */
-export function clientOptions(config: Pick<Config, 'region' | 'endpoints' | 'awsMaxAttempts' | 'credentials'>, service: keyof Endpoints) {
-  const endpoint = config.endpoints[service];
+export function clientOptions(config: ClientConfig, service: keyof Endpoints) {
+  const endpoint = config.endpoints?.[service];
   return {
-    region: config.region,
-    maxAttempts: config.awsMaxAttempts,
-    requestHandler: httpHandler(),
+    ...(config.region === undefined ? {} : { region: config.region }),
+    ...(config.awsMaxAttempts === undefined ? {} : { maxAttempts: config.awsMaxAttempts }),
+    requestHandler: httpHandler(config.maxSockets),
     ...(endpoint === undefined ? {} : { endpoint }),
     ...(config.credentials === undefined ? {} : { credentials: config.credentials }),
   };
 }
 
-export function createKinesisClient(config: Parameters<typeof clientOptions>[0]): KinesisClient {
+export function createKinesisClient(config: ClientConfig): KinesisClient {
   return new KinesisClient(clientOptions(config, 'kinesis'));
 }
 
-export function createDynamoDbClient(config: Parameters<typeof clientOptions>[0]): DynamoDBDocumentClient {
+/** The DynamoDB document client (plain JavaScript values; `undefined` attributes left out). */
+export function createDynamoDbClient(config: ClientConfig): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(new DynamoDBClient(clientOptions(config, 'dynamodb')), {
     marshallOptions: { removeUndefinedValues: true },
   });
+}
+
+/** S3 with path-style addressing when an endpoint (an emulator) is set. */
+export function createS3Client(config: ClientConfig): S3Client {
+  return new S3Client({ ...clientOptions(config, 's3'), ...(config.endpoints?.s3 === undefined ? {} : { forcePathStyle: true }) });
+}
+
+export function createSnsClient(config: ClientConfig): SNSClient {
+  return new SNSClient(clientOptions(config, 'sns'));
+}
+
+export function createSqsClient(config: ClientConfig): SQSClient {
+  return new SQSClient(clientOptions(config, 'sqs'));
+}
+
+export function createCloudWatchClient(config: ClientConfig): CloudWatchClient {
+  return new CloudWatchClient(clientOptions(config, 'cloudwatch'));
 }

@@ -1,48 +1,67 @@
 import middy from '@middy/core';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import type { Config } from '../contract/config';
-import { decodeKinesisRecord, type StreamRecord } from './kinesis';
-import type { Logger } from './logger';
-import type { EmfWriter, MetricsLogger } from './metrics';
+import { loadConfig, type Config, type Env } from '../contract/config';
+import { decideBatch, validationLimits, type DecidedBatch } from './batch';
+import { decodeKinesisRecord } from './kinesis';
+import { createLogger, type Logger } from './logger';
+import { stdoutEmfWriter, type EmfWriter, type MetricsLogger } from './metrics';
 import { observability, type ObservedContext } from './middleware';
-import type { ValidationOptions } from '../contract/validate';
 
-/** What a service's batch function returns: where to redeliver from (if anywhere) and what to log. */
-export interface StreamBatchResult {
+/** What a service's batch function returns: where to redeliver from, if anywhere, and its counts. */
+export interface BatchOutcome {
+  /** Lowest sequence number Lambda must redeliver from, or undefined when the batch is done. */
   failedSequenceNumber?: string;
-  summary: Record<string, unknown>;
 }
 
-export interface StreamHandlerOptions {
+export interface Observe {
+  logger: Logger;
+  metrics: MetricsLogger;
+}
+
+export interface StreamHandlerOptions<O extends BatchOutcome> {
   service: string;
-  config: Pick<Config, 'metricsNamespace'>;
+  config: Config;
   logger: Logger;
   emfWriter: EmfWriter;
   /** The log line written after each batch. */
   completedMessage: string;
-  /** Applies one shard batch. Bad records must be counted and skipped, never thrown. */
-  processBatch(records: StreamRecord[], observe: { logger: Logger; metrics: MetricsLogger }): Promise<StreamBatchResult>;
+  /**
+   * Applies one shard batch whose records are already decided (accepted or rejected). Rejected
+   * records must be handled (counted, quarantined), never thrown; only a transient failure may
+   * come back as `failedSequenceNumber`.
+   */
+  processBatch(batch: DecidedBatch, observe: Observe): Promise<O>;
+  /** Turns the outcome into the fields of the completion log line (default: the outcome as is). */
+  summarize?(outcome: O): Record<string, unknown>;
 }
 
 export type StreamHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
 
 /**
- * The shape every consumer's Lambda handler shares: middy with request-scoped logging and EMF
- * metrics, Kinesis records decoded, the service's batch applied, and a failure reported as the
- * lowest sequence number to redeliver (`ReportBatchItemFailures`:
+ * The skeleton every consumer's Lambda handler shares: middy with request-scoped logging and EMF
+ * metrics; Kinesis records decoded and each record's fate decided once (`decideBatch`, against
+ * its arrival time); the service's batch applied; and a failure reported as the lowest sequence
+ * number to redeliver (`ReportBatchItemFailures`:
  * https://docs.aws.amazon.com/lambda/latest/dg/services-kinesis-batchfailurereporting.html).
  */
-export function streamHandler(options: StreamHandlerOptions): StreamHandler {
+export function streamHandler<O extends BatchOutcome>(options: StreamHandlerOptions<O>): StreamHandler {
+  const limits = validationLimits(options.config);
+  const summarize = options.summarize ?? ((outcome: O) => ({ ...outcome }));
   const handler = middy<KinesisStreamEvent, KinesisStreamBatchResponse, Error, ObservedContext>()
     .use(observability({ logger: options.logger, namespace: options.config.metricsNamespace, service: options.service, emfWriter: options.emfWriter }))
     .handler(async (event, context) => {
-      const records = event.Records.map(decodeKinesisRecord);
-      if (records.length === 0) return { batchItemFailures: [] };
-      const { failedSequenceNumber, summary } = await options.processBatch(records, { logger: context.logger, metrics: context.metrics });
-      context.logger.info(
-        { records: records.length, shardId: records[0]!.shardId, ...summary, ...(failedSequenceNumber === undefined ? {} : { failedSequenceNumber }) },
-        options.completedMessage,
-      );
+      if (event.Records.length === 0) return { batchItemFailures: [] };
+      const batch = decideBatch(event.Records.map(decodeKinesisRecord), limits);
+      const { logger, metrics } = context;
+      for (const { record, rejection } of batch.rejected) {
+        metrics.add('InvalidRecords', 1, 'Count', { Reason: rejection.reason });
+        logger.debug({ reason: rejection.reason, field: rejection.field, sequenceNumber: record.sequenceNumber, shardId: batch.shardId }, `rejected record: ${rejection.message}`);
+      }
+      metrics.add('EventsAccepted', batch.accepted.length);
+      metrics.add('EventsRejected', batch.rejected.length);
+      const outcome = await options.processBatch(batch, { logger, metrics });
+      const { failedSequenceNumber } = outcome;
+      logger.info({ records: batch.records.length, shardId: batch.shardId, ...summarize(outcome), failedSequenceNumber }, options.completedMessage);
       return { batchItemFailures: failedSequenceNumber === undefined ? [] : [{ itemIdentifier: failedSequenceNumber }] };
     });
   return (event, context) => handler(event, context as ObservedContext);
@@ -57,7 +76,24 @@ export function coldStartHandler(create: () => StreamHandler): StreamHandler {
   };
 }
 
-/** The validation limits a service reads from its config. */
-export function validationLimits(config: Pick<Config, 'maxFutureSkewMs' | 'maxEventAgeMs' | 'maxRecordBytes'>): Omit<ValidationOptions, 'nowMs'> {
-  return { maxFutureSkewMs: config.maxFutureSkewMs, maxEventAgeMs: config.maxEventAgeMs, maxRecordBytes: config.maxRecordBytes };
+/** What every service's handler is built from, besides its own stores. */
+export interface ServiceDependencies {
+  config: Config;
+  logger: Logger;
+  emfWriter: EmfWriter;
+  now: () => number;
+}
+
+/**
+ * Parses a service's configuration once (cold start) and builds the dependencies every service
+ * has: its logger, its EMF writer and its clock, each replaceable by the local stack and tests.
+ */
+export function serviceDependencies(service: string, env: Env, overrides: Partial<Omit<ServiceDependencies, 'config'>> = {}): ServiceDependencies {
+  const config = loadConfig({ ...env, SERVICE_NAME: service });
+  return {
+    config,
+    logger: overrides.logger ?? createLogger({ service, level: config.logLevel }),
+    emfWriter: overrides.emfWriter ?? stdoutEmfWriter,
+    now: overrides.now ?? Date.now,
+  };
 }

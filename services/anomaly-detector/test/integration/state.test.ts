@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createDynamoDbClient, minuteWindow } from '@clickstream/shared';
 import { startTestStack } from '../../../../local/testing';
-import { listRecentAlerts } from '../../src/history';
+import { listRecentAlerts } from '../../src/contract';
 import { event, kinesisEvent, lambdaContext, SequenceClock, streamRecords, type RawEvent } from '../support/records';
 import { drainAlerts, sandbox } from '../support/stack';
 

@@ -1,6 +1,7 @@
 import type { Alert } from '../../src/alerts';
 import type { SessionState } from '../../src/session-rules';
-import type { AlertRecord, DetectorStore, LoadedState, LoadRequest, MinuteItem, WriteResult } from '../../src/store';
+import type { AlertRecord } from '../../src/contract';
+import type { DetectorStore, LoadedState, LoadRequest, MinuteItem, WriteResult } from '../../src/store';
 import type { MinuteCounts, TrafficBaseline } from '../../src/traffic-rules';
 import type { UserState } from '../../src/travel-rule';
 
@@ -42,15 +43,16 @@ export class MemoryDetectorStore implements DetectorStore {
 
   async addMinuteCounts(shardId: string, items: readonly MinuteItem[]) {
     for (const item of items) {
-      const stored = this.minutes.get(item.minute) ?? { events: 0, errors: 0, fences: {} };
+      const minute = item.key.sk;
+      const stored = this.minutes.get(minute) ?? { events: 0, errors: 0, fences: {} };
       const fence = stored.fences[shardId];
       for (const contribution of item.contributions) {
         if (fence !== undefined && contribution.sequence <= fence) continue;
-        stored.events += contribution.events;
-        stored.errors += contribution.errors;
+        stored.events += contribution.increments.events ?? 0;
+        stored.errors += contribution.increments.errors ?? 0;
         stored.fences[shardId] = contribution.sequence;
       }
-      this.minutes.set(item.minute, stored);
+      this.minutes.set(minute, stored);
     }
     return { failed: [], errors: [] };
   }

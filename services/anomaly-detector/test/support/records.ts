@@ -1,5 +1,5 @@
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
-import type { ObservedContext, StreamRecord } from '@clickstream/shared';
+import { decideBatch, type DecidedBatch, type ObservedContext, type StreamRecord } from '@clickstream/shared';
 import { lambdaRecord } from '../../../../testkit/records';
 
 /** A canonical event as a producer sends it (snake_case JSON). */
@@ -39,14 +39,15 @@ export class SequenceClock {
   }
 }
 
-/** Stream records of one shard, in order, for `detectBatch`. */
+/** Stream records of one shard, in order (decide them with `decided` for `detectBatch`). */
 export function streamRecords(events: readonly RawEvent[], clock: SequenceClock, shardId = 'shardId-000000000000'): StreamRecord[] {
   return events.map((raw) => ({
     shardId,
     sequenceNumber: clock.take(),
     partitionKey: String(raw.session_id ?? 'none'),
     data: Buffer.from(typeof raw === 'string' ? raw : JSON.stringify(raw)),
-    arrivalMs: T0,
+    // Kinesis stamps arrival a moment after the event happened.
+    arrivalMs: (typeof raw === 'object' && Date.parse(String(raw.timestamp))) || T0,
   }));
 }
 
@@ -63,4 +64,9 @@ export function lambdaContext(): ObservedContext {
     getRemainingTimeInMillis: () => 60_000,
   };
   return context as ObservedContext;
+}
+
+/** A batch decided the way the shared stream handler decides it, for `detectBatch`. */
+export function decided(records: readonly StreamRecord[]): DecidedBatch {
+  return decideBatch(records, { maxFutureSkewMs: 300_000, maxEventAgeMs: 7 * 86_400_000, maxRecordBytes: 1_048_576 });
 }

@@ -3,7 +3,7 @@ import { DEFAULT_DETECTOR_SETTINGS, DEFAULT_RULE_SETTINGS, type DetectorSettings
 import { detectBatch, type BatchOutcome, type DetectorOptions } from '../../src/processor';
 import { MemoryDetectorStore } from '../support/memory-store';
 import { RecordingPublisher } from '../support/publisher';
-import { event, GOOGLEBOT_UA, SequenceClock, streamRecords, T0, type RawEvent } from '../support/records';
+import { decided, event, GOOGLEBOT_UA, SequenceClock, streamRecords, T0, type RawEvent } from '../support/records';
 import { generateTraffic } from '../support/traffic';
 
 const quiet = { logger: createLogger({ service: 'test', level: 'silent' }), metrics: new MetricsLogger('Test', {}, () => undefined) };
@@ -21,7 +21,7 @@ class Harness {
   }
 
   options(nowMs: number): DetectorOptions {
-    return { settings: this.settings, validation: { maxFutureSkewMs: 300_000, maxEventAgeMs: 7 * 86_400_000, maxRecordBytes: 1_048_576 }, now: () => nowMs };
+    return { settings: this.settings, now: () => nowMs };
   }
 
   records(events: readonly RawEvent[], shardId = 'shardId-000000000000'): StreamRecord[] {
@@ -32,7 +32,7 @@ class Harness {
 
   async run(records: readonly StreamRecord[], nowMs?: number): Promise<BatchOutcome> {
     const latest = Math.max(...records.map((record) => Date.parse(String(JSON.parse(Buffer.from(record.data).toString() || '{}').timestamp ?? T0)) || T0));
-    const outcome = await detectBatch(records, { store: this.store, publisher: this.publisher }, this.options(nowMs ?? latest + 1_000), quiet);
+    const outcome = await detectBatch(decided(records), { store: this.store, publisher: this.publisher }, this.options(nowMs ?? latest + 1_000), quiet);
     this.outcomes.push(outcome);
     return outcome;
   }
@@ -192,14 +192,11 @@ describe('bad input', () => {
     const good = burst(3, 3_000, { session_id: 'fine' });
     const records = harness.records([good[0]!, 'not json' as unknown as RawEvent, { event_type: 'click' }, good[1]!, { ...good[2]!, timestamp: 'yesterday' }]);
     records[1]!.data = Buffer.from('not json');
-    const lines: string[] = [];
-    const metrics = new MetricsLogger('Clickstream', { Service: 'anomaly-detector' }, (line) => lines.push(line));
-    const outcome = await detectBatch(records, { store: harness.store, publisher: harness.publisher }, harness.options(T0 + 31 * 60_000), { logger: quiet.logger, metrics });
-    metrics.flush();
+    const batch = decided(records);
+    expect(batch.rejected.map(({ rejection }) => rejection.reason).sort()).toEqual(['invalid_json', 'invalid_timestamp', 'missing_field']);
+    const outcome = await detectBatch(batch, { store: harness.store, publisher: harness.publisher }, harness.options(T0 + 31 * 60_000), quiet);
     expect(outcome).toMatchObject({ accepted: 2, rejected: 3, newEvents: 2 });
     expect(outcome.failedSequenceNumber).toBeUndefined();
-    const invalid = lines.map((line) => JSON.parse(line)).filter((line) => line.InvalidRecords !== undefined);
-    expect(invalid.map((line) => line.Reason).sort()).toEqual(['invalid_json', 'invalid_timestamp', 'missing_field']);
   });
 
   it('a missing user agent or country disables only the rules that need them', async () => {

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { awsCli, findAwsCliV2, startTestStack } from '../../../../local/testing';
-import { hourPartition } from '../../src/layout';
-import type { ArchiveLine, QuarantineLine } from '../../src/lines';
+import { hourPartition } from '../../src/contract';
+import type { ArchiveLine, QuarantineLine } from '../../src/contract';
 
 const run = promisify(execFile);
 

@@ -2,7 +2,7 @@ import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { createLogger, httpHandler } from '@clickstream/shared';
 import { startFauxqs, type Emulator } from '../../../../local/emulators';
 import { createHandler, dependenciesFromEnv } from '../../src/handler';
-import type { ArchiveLine, QuarantineLine } from '../../src/lines';
+import type { ArchiveLine, QuarantineLine } from '../../src/contract';
 import { S3ArchiveStore } from '../../src/store';
 import { archivedLines, BAD_INPUTS, countBySequence, eventRecords, kinesisRecord, lambdaContext, lambdaEvent, NOW, quarantinedLines, sequenceNumber, TEST_MAX_RECORD_BYTES } from '../support';
 import { FlakyStore, readAllObjects, zcat } from '../s3-support';

@@ -1,5 +1,6 @@
 import { decodeEvent } from '@clickstream/shared';
-import { eventFromArchiveLine, toArchiveLine, toQuarantineLine } from '../../src/lines';
+import { eventFromArchiveLine } from '../../src/contract';
+import { toArchiveLine, toQuarantineLine } from '../../src/lines';
 import { NOW, SHARD, sequenceNumber } from '../support';
 
 const record = (data: string) => ({ shardId: SHARD, sequenceNumber: sequenceNumber(7), partitionKey: 'p-1', data: Buffer.from(data), arrivalMs: NOW });

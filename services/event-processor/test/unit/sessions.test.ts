@@ -1,5 +1,6 @@
-import { decodeEvent, type ClickstreamEvent } from '@clickstream/shared';
-import { aggregateEvents, ALL_EVENTS_COUNTER, sumIncrements } from '../../src/aggregate';
+import { decodeEvent, type ClickstreamEvent, type FencedContribution } from '@clickstream/shared';
+import { aggregateEvents } from '../../src/aggregate';
+import { ALL_EVENTS_COUNTER } from '../../src/contract';
 import { applyToSession } from '../../src/sessions';
 import { pageView } from '../../../../testkit/records';
 
@@ -10,6 +11,12 @@ function event(overrides: Record<string, unknown>): ClickstreamEvent {
   const result = decodeEvent(Buffer.from(JSON.stringify(pageView(overrides))), { shardId: 'shardId-0', sequenceNumber: '1' }, { nowMs: NOW, maxFutureSkewMs: 300_000, maxEventAgeMs: 86_400_000, maxRecordBytes: 1_048_576 });
   if (!result.ok) throw new Error(result.message);
   return result.event;
+}
+
+function sumIncrements(contributions: readonly FencedContribution[]): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const { increments } of contributions) for (const [name, value] of Object.entries(increments)) total[name] = (total[name] ?? 0) + value;
+  return total;
 }
 
 const visit = [

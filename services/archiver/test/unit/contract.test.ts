@@ -1,4 +1,4 @@
-import { eventsPrefix, hourPartition, isCovered, listStartAfter, objectKey, parseObjectKey, quarantinePrefix } from '../../src/layout';
+import { eventsPrefix, hourPartition, isCovered, listStartAfter, objectKey, parseObjectKey, quarantinePrefix } from '../../src/contract';
 import { SHARD, sequenceNumber } from '../support';
 
 describe('archive layout', () => {

@@ -1,18 +1,14 @@
-import { mapWithConcurrency, type Logger, type MetricsLogger, type RejectionReason, type StreamRecord, type ValidationOptions } from '@clickstream/shared';
-import { listStartAfter, objectKey, parseObjectKey, type SequenceRange } from './layout';
-import { encodeLines, lowestSequenceNumber, overlapping, planBatch, sequenceBounds, unarchivedLines, type ArchiveGroup } from './plan';
+import { lowestSequenceNumber, mapWithConcurrency, type BatchOutcome, type DecidedBatch, type Observe, type RejectionReason } from '@clickstream/shared';
+import { listStartAfter, objectKey, overlapping, parseObjectKey, type SequenceRange } from './contract';
+import { encodeLines, planBatch, sequenceBounds, unarchivedLines, type ArchiveGroup } from './plan';
 import type { ArchiveStore } from './store';
 
 export interface ArchiverOptions {
-  validation: Omit<ValidationOptions, 'nowMs'>;
   /** Groups written in parallel; a batch rarely has more than two or three. */
   writeConcurrency: number;
-  now: () => number;
 }
 
-export interface ArchiveOutcome {
-  /** Lowest sequence number Lambda must redeliver from, or undefined when the batch is done. */
-  failedSequenceNumber?: string;
+export interface ArchiveOutcome extends BatchOutcome {
   accepted: number;
   rejected: number;
   /** Events written to the archive by this invocation. */
@@ -36,17 +32,12 @@ export interface ArchiveOutcome {
  * sequence numbers. A group whose LIST or PUT fails turns into a partial batch failure at its
  * lowest unwritten record; objects already written by this attempt make the redelivery skip them.
  */
-export async function archiveBatch(
-  records: readonly StreamRecord[],
-  store: ArchiveStore,
-  options: ArchiverOptions,
-  observe: { logger: Logger; metrics: MetricsLogger },
-): Promise<ArchiveOutcome> {
+export async function archiveBatch(batch: DecidedBatch, store: ArchiveStore, options: ArchiverOptions, observe: Observe): Promise<ArchiveOutcome> {
   const { logger, metrics } = observe;
-  const plan = planBatch(records, options.validation, options.now());
+  const groups = planBatch(batch);
   const outcome: ArchiveOutcome = {
-    accepted: plan.accepted,
-    rejected: plan.rejected,
+    accepted: batch.accepted.length,
+    rejected: batch.rejected.length,
     archived: 0,
     quarantined: new Map(),
     alreadyArchived: 0,
@@ -55,7 +46,7 @@ export async function archiveBatch(
     keys: [],
   };
   const failed: string[] = [];
-  await mapWithConcurrency(plan.groups, options.writeConcurrency, async (group) => {
+  await mapWithConcurrency(groups, options.writeConcurrency, async (group) => {
     let pending = group.lines;
     try {
       const archived = await archivedRanges(store, group);

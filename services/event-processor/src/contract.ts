@@ -1,0 +1,236 @@
+/**
+ * The event-processor's tables: what each item holds, how its keys are built, and the read
+ * queries every reader (`npm run query`, the local dashboard, the load test's verification)
+ * uses. The event-processor is the only writer of these three tables; readers import this
+ * module and nothing else of the service.
+ *
+ * | table             | key                                      | item                                   |
+ * |-------------------|------------------------------------------|----------------------------------------|
+ * | `page-metrics`    | `page_url` (normalized path), `window_start` (UTC minute) | `page_views`, `events` per page per minute; index `by-window` |
+ * | `session-metrics` | `session_id`                             | `SessionItem`                          |
+ * | `counters`        | `metric_name` (`events#<type>`, `events#all`), `window_start` | `count` of accepted events |
+ *
+ * Bookkeeping on the items, never shown to readers: `fence#<shardId>` on page and counter items
+ * (the per-shard sequence fence) and `seen_events` on sessions (the packed seen-set).
+ */
+import { GetCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchGetItems, KNOWN_EVENT_TYPES, minuteWindow, TABLES, type ResourceNames } from '@clickstream/shared';
+
+/** A `session-metrics` item as stored, plus its bookkeeping. */
+export interface SessionItem {
+  session_id: string;
+  user_id?: string;
+  first_event_at: string;
+  last_event_at: string;
+  duration_seconds: number;
+  event_count: number;
+  page_views: number;
+  entry_page?: string;
+  exit_page?: string;
+  /** Event time of `entry_page` / `exit_page`, so a late event can still move them. */
+  entry_page_at?: string;
+  exit_page_at?: string;
+  is_bounce: boolean;
+  converted: boolean;
+  revenue: number;
+  device_type?: string;
+  country?: string;
+  ttl: number;
+  /** Packed `SeenEvents`: the dedup and redelivery fence for this session. */
+  seen_events?: Uint8Array;
+}
+
+/** A session as readers see it: without the bookkeeping attributes. */
+export type SessionView = Omit<SessionItem, 'seen_events'>;
+
+/** Key of a `page-metrics` item. */
+export interface PageKey extends Record<string, string> {
+  page_url: string;
+  window_start: string;
+}
+
+/** Key of a `counters` item. */
+export interface CounterKey extends Record<string, string> {
+  metric_name: string;
+  window_start: string;
+}
+
+/** The total every accepted event adds to, whatever its type. */
+export const ALL_EVENTS_COUNTER = 'events#all';
+
+/** `counters` metric name of an event type. */
+export const counterName = (eventType: string): string => `events#${eventType}`;
+
+export const pageKey = (pagePath: string, windowStart: string): PageKey => ({ page_url: pagePath, window_start: windowStart });
+export const counterKey = (metricName: string, windowStart: string): CounterKey => ({ metric_name: metricName, window_start: windowStart });
+
+/** A DynamoDB document client and the table names to read. */
+export interface TablesReader {
+  client: DynamoDBDocumentClient;
+  tables: ResourceNames['tables'];
+}
+
+/** UTC minutes (`window_start` values) from `minutes - 1` minutes ago up to now. */
+export function recentWindows(minutes: number, nowMs = Date.now()): string[] {
+  return Array.from({ length: minutes }, (_, index) => minuteWindow(nowMs - (minutes - 1 - index) * 60_000));
+}
+
+export interface PageTotal {
+  page_url: string;
+  page_views: number;
+  events: number;
+}
+
+/** Top pages by page views: one Query per minute on the `by-window` index, summed. */
+export async function topPages(reader: TablesReader, minutes: number, limit: number, nowMs = Date.now()): Promise<PageTotal[]> {
+  const totals = new Map<string, PageTotal>();
+  const index = TABLES.pageMetrics.globalSecondaryIndexes[0];
+  await Promise.all(
+    recentWindows(minutes, nowMs).map(async (windowStart) => {
+      const items = await queryAll(reader.client, {
+        TableName: reader.tables.pageMetrics,
+        IndexName: index.indexName,
+        KeyConditionExpression: '#window = :window',
+        ExpressionAttributeNames: { '#window': 'window_start' },
+        ExpressionAttributeValues: { ':window': windowStart },
+      });
+      for (const item of items) {
+        const url = item.page_url as string;
+        const total = totals.get(url) ?? { page_url: url, page_views: 0, events: 0 };
+        total.page_views += Number(item.page_views ?? 0);
+        total.events += Number(item.events ?? 0);
+        totals.set(url, total);
+      }
+    }),
+  );
+  return [...totals.values()].sort((a, b) => b.page_views - a.page_views || b.events - a.events || a.page_url.localeCompare(b.page_url)).slice(0, limit);
+}
+
+/** One session as readers see it, or undefined. */
+export async function readSession(reader: TablesReader, sessionId: string): Promise<SessionView | undefined> {
+  const result = await reader.client.send(new GetCommand({ TableName: reader.tables.sessionMetrics, Key: { session_id: sessionId }, ConsistentRead: true }));
+  if (result.Item === undefined) return undefined;
+  const { seen_events: _seen, ...visible } = result.Item as SessionItem;
+  return visible;
+}
+
+/** `event_count` of each session that has an item (BatchGetItem by key, consistent); others are absent. */
+export async function sessionEventCounts(reader: TablesReader, sessionIds: readonly string[]): Promise<Map<string, number>> {
+  const read = await batchGetItems(reader.client, reader.tables.sessionMetrics, sessionIds.map((session_id) => ({ session_id })), { readRequests: 0 }, ['session_id', 'event_count']);
+  if (read.failedKeys.length > 0) throw new Error(`could not read ${read.failedKeys.length} sessions: ${String((read.errors[0] as Error | undefined)?.message ?? 'throttled')}`);
+  return new Map(read.items.map((item) => [item.session_id as string, Number(item.event_count ?? 0)]));
+}
+
+/**
+ * `count` per metric name summed over windows `fromWindow`..`toWindow` (inclusive), one paginated
+ * Query per metric name.
+ */
+export async function counterTotals(reader: TablesReader, metricNames: readonly string[], fromWindow: string, toWindow: string): Promise<Map<string, Map<string, number>>> {
+  const byName = new Map<string, Map<string, number>>();
+  await Promise.all(
+    metricNames.map(async (metricName) => {
+      const items = await queryAll(reader.client, {
+        TableName: reader.tables.counters,
+        KeyConditionExpression: '#name = :name AND #window BETWEEN :from AND :to',
+        ExpressionAttributeNames: { '#name': 'metric_name', '#window': 'window_start', '#count': 'count' },
+        ExpressionAttributeValues: { ':name': metricName, ':from': fromWindow, ':to': toWindow },
+        ProjectionExpression: '#window, #count',
+        ConsistentRead: true,
+      });
+      byName.set(metricName, new Map(items.map((item) => [item.window_start as string, Number(item.count ?? 0)])));
+    }),
+  );
+  return byName;
+}
+
+/** Events per minute by type over the last `minutes`; types outside the known list show as `custom`. */
+export async function eventsPerMinute(reader: TablesReader, minutes: number, nowMs = Date.now()): Promise<Array<Record<string, string | number>>> {
+  const windows = recentWindows(minutes, nowMs);
+  const counts = await counterTotals(reader, [...KNOWN_EVENT_TYPES.map(counterName), ALL_EVENTS_COUNTER], windows[0]!, windows[windows.length - 1]!);
+  return windows.map((windowStart) => {
+    const row: Record<string, string | number> = { minute: windowStart };
+    let known = 0;
+    for (const type of KNOWN_EVENT_TYPES) {
+      const count = counts.get(counterName(type))?.get(windowStart) ?? 0;
+      row[type] = count;
+      known += count;
+    }
+    const all = counts.get(ALL_EVENTS_COUNTER)?.get(windowStart) ?? 0;
+    row.custom = all - known;
+    row.all = all;
+    return row;
+  });
+}
+
+/** A session is active while its last event is at most this old (event time). */
+export const ACTIVE_SESSION_MINUTES = 5;
+
+export interface ActiveSession {
+  session_id: string;
+  user_id?: string;
+  last_event_at: string;
+  event_count: number;
+  page_views: number;
+  exit_page?: string;
+  converted: boolean;
+  revenue: number;
+  device_type?: string;
+  country?: string;
+}
+
+export interface ActiveSessions {
+  count: number;
+  windowMinutes: number;
+  /** The most recent, newest first. */
+  recent: ActiveSession[];
+}
+
+/**
+ * Sessions whose last event is within the last five minutes. The session table has no index on
+ * `last_event_at`, so this scans it with a filter: fine for a local table of demo sessions, not
+ * something to run against a production table (there, keep a per-minute active-session counter).
+ */
+export async function activeSessions(reader: TablesReader, nowMs = Date.now(), limit = 10): Promise<ActiveSessions> {
+  const since = new Date(nowMs - ACTIVE_SESSION_MINUTES * 60_000).toISOString();
+  const found: ActiveSession[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await reader.client.send(
+      new ScanCommand({
+        TableName: reader.tables.sessionMetrics,
+        FilterExpression: 'last_event_at >= :since',
+        ProjectionExpression: 'session_id, user_id, last_event_at, event_count, page_views, exit_page, converted, revenue, device_type, country',
+        ExpressionAttributeValues: { ':since': since },
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      found.push({
+        session_id: String(item.session_id),
+        ...(item.user_id === undefined ? {} : { user_id: String(item.user_id) }),
+        last_event_at: String(item.last_event_at),
+        event_count: Number(item.event_count ?? 0),
+        page_views: Number(item.page_views ?? 0),
+        ...(item.exit_page === undefined ? {} : { exit_page: String(item.exit_page) }),
+        converted: item.converted === true,
+        revenue: Number(item.revenue ?? 0),
+        ...(item.device_type === undefined ? {} : { device_type: String(item.device_type) }),
+        ...(item.country === undefined ? {} : { country: String(item.country) }),
+      });
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  found.sort((a, b) => b.last_event_at.localeCompare(a.last_event_at));
+  return { count: found.length, windowMinutes: ACTIVE_SESSION_MINUTES, recent: found.slice(0, limit) };
+}
+
+async function queryAll(client: DynamoDBDocumentClient, input: ConstructorParameters<typeof QueryCommand>[0]): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+    items.push(...(page.Items ?? []));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  return items;
+}
