@@ -5,7 +5,7 @@ import type { TrafficRecord } from '../testkit/traffic';
 const MAX_FUTURE_SKEW_MS = 300_000;
 
 /**
- * What a record should become, judged from its bytes by the event contract (DESIGN.md), without
+ * What a record should become, judged from its bytes by the event contract (docs/ARCHITECTURE.md), without
  * the pipeline's code: the rejection reason, or undefined when it should be accepted. Covers the
  * invalid records the traffic model makes (malformed JSON, missing `session_id` or `page_url`,
  * future timestamps).

@@ -140,7 +140,7 @@ async function main(argv: string[]): Promise<number> {
     ...(values.services ? { services: values.services.split(',').map((service) => service.trim()) as ServiceName[] } : {}),
   });
   try {
-    return await execute(script, scenarios, thresholds, pipeline, target, seed, values);
+    return await execute({ script, scenarios, thresholds, pipeline, target, seed, values });
   } finally {
     await target.stop();
   }
@@ -150,35 +150,24 @@ class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-async function execute(
-  script: ScriptModule,
-  scenarios: Record<string, ScenarioOptions>,
-  thresholds: ReturnType<typeof parseThresholds>,
-  pipeline: PipelineOptions,
-  target: Target,
-  seed: number,
-  values: { verify: boolean; quiet: boolean; 'summary-export'?: string; out: string[]; 'drain-timeout': string },
-): Promise<number> {
-  const shared = target.kind !== 'local';
-  // A shared target holds other traffic: this run's events go to minutes three days back (still
-  // within the 7-day acceptance window) that nobody else writes, so its counters are its own.
-  const eventStartMs = shared ? Date.now() - 3 * 86_400_000 - Math.floor(Math.random() * 720) * 60_000 : Date.now() - 180_000;
-  const feed = new TrafficFeed({
-    seed,
-    eventsPerSecond: pipeline.eventsPerSecond,
-    startMs: eventStartMs,
-    botShare: pipeline.botShare ?? 0.01,
-    invalidShare: pipeline.invalidShare ?? 0.01,
-    camelCaseShare: pipeline.camelCaseShare ?? 0.1,
-    stableUserCountry: true,
-  });
-  const ledger = new Ledger();
-  const probe = values.verify ? new LatencyProbe({ client: target.dynamo, tables: target.tables }, (ms) => e2eLatency.add(ms)) : undefined;
-  bind({ target: target.description, streamName: target.streamName, kinesis: target.kinesis, feed, ledger, ...(probe ? { probe } : {}) });
+type RunValues = { verify: boolean; quiet: boolean; 'summary-export'?: string; out: string[]; 'drain-timeout': string };
 
-  const context = new AsyncLocalStorage<Tags>();
-  registry.currentTags = () => context.getStore() ?? {};
-  log(`load test: ${Object.keys(scenarios).join(', ')} → ${target.description}, stream ${target.streamName}, seed ${seed}`);
+/** What a run is made of once the script is loaded and the target is open. */
+interface RunPlan {
+  script: ScriptModule;
+  scenarios: Record<string, ScenarioOptions>;
+  thresholds: ReturnType<typeof parseThresholds>;
+  pipeline: PipelineOptions;
+  target: Target;
+  seed: number;
+  values: RunValues;
+}
+
+/** The k6 life cycle as steps: bind the pipeline, setup, scenarios, teardown, verify, summarize. */
+async function execute(plan: RunPlan): Promise<number> {
+  const { script, target } = plan;
+  const { ledger, probe } = bindPipeline(plan);
+  log(`load test: ${Object.keys(plan.scenarios).join(', ')} → ${target.description}, stream ${target.streamName}, seed ${plan.seed}`);
 
   let data: unknown;
   try {
@@ -191,43 +180,61 @@ async function execute(
   const copyOfData = () => (dataJson === undefined ? undefined : JSON.parse(dataJson));
 
   const runStartedMs = Date.now();
-  const runStarted = performance.now();
   probe?.start();
-  let aborted: string | undefined;
+  const run = await runScenarios(plan, ledger, probe, copyOfData);
+  try {
+    if (script.teardown) await script.teardown(copyOfData());
+  } catch (error) {
+    log(`teardown() failed: ${(error as Error).message}`);
+  }
+
+  const report: RunnerReport = { target: target.description, seed: plan.seed, ledger: {}, ...(Object.keys(run.maxBacklog).length ? { maxBacklog: run.maxBacklog } : {}) };
+  const verification = plan.values.verify ? await verifyRun(plan, ledger, probe, run.elapsedMs, runStartedMs, report) : (probe?.finish(0), undefined);
+  report.ledger = ledger.toJSON();
+  const results = evaluateThresholds(plan.thresholds, registry, run.elapsedMs);
+  await writeSummary(plan, results, run.elapsedMs, report);
+  return exitCode(run.aborted, results, verification);
+}
+
+/** The traffic feed, the ledger of what Kinesis accepted and the latency probe, bound for the script. */
+function bindPipeline(plan: RunPlan): { ledger: Ledger; probe?: LatencyProbe } {
+  const { target, pipeline } = plan;
+  const shared = target.kind !== 'local';
+  // A shared target holds other traffic: this run's events go to minutes three days back (still
+  // within the 7-day acceptance window) that nobody else writes, so its counters are its own.
+  const eventStartMs = shared ? Date.now() - 3 * 86_400_000 - Math.floor(Math.random() * 720) * 60_000 : Date.now() - 180_000;
+  const feed = new TrafficFeed({
+    seed: plan.seed,
+    eventsPerSecond: pipeline.eventsPerSecond,
+    startMs: eventStartMs,
+    botShare: pipeline.botShare ?? 0.01,
+    invalidShare: pipeline.invalidShare ?? 0.01,
+    camelCaseShare: pipeline.camelCaseShare ?? 0.1,
+    stableUserCountry: true,
+  });
+  const ledger = new Ledger();
+  const probe = plan.values.verify ? new LatencyProbe({ client: target.dynamo, tables: target.tables }, (ms) => e2eLatency.add(ms)) : undefined;
+  bind({ target: target.description, streamName: target.streamName, kinesis: target.kinesis, feed, ledger, ...(probe ? { probe } : {}) });
+  return probe === undefined ? { ledger } : { ledger, probe };
+}
+
+interface ScenarioRun {
+  elapsedMs: number;
+  /** Why the run stopped early (a threshold with abortOnFail), if it did. */
+  aborted?: string;
+  maxBacklog: Record<string, number>;
+}
+
+/** Runs every scenario to its end with a progress line a second; returns how long it took. */
+async function runScenarios(plan: RunPlan, ledger: Ledger, probe: LatencyProbe | undefined, copyOfData: () => unknown): Promise<ScenarioRun> {
+  const { script, scenarios } = plan;
+  const context = new AsyncLocalStorage<Tags>();
+  registry.currentTags = () => context.getStore() ?? {};
+  const runStarted = performance.now();
   const errors = new Map<string, number>();
   const states: ScenarioState[] = Object.keys(scenarios).map((name) => ({ name, startTimeMs: 0, durationMs: 0, allocatedVUs: 0, activeVUs: 0, started: 0, completed: 0, interrupted: 0, dropped: 0, done: false }));
-
-  let lastSent = 0;
-  const maxBacklog: Record<string, number> = {};
-  const sentSoFar = () => registry.metrics.get('events_sent')?.series.sum ?? 0;
-  const tick = () => {
-    const elapsed = performance.now() - runStarted;
-    const active = states.reduce((sum, state) => sum + state.activeVUs, 0);
-    const allocated = states.reduce((sum, state) => sum + state.allocatedVUs, 0);
-    registry.add('vus', active);
-    registry.add('vus_max', allocated);
-    for (const result of evaluateThresholds(thresholds.filter((threshold) => threshold.abortOnFail && elapsed >= threshold.delayAbortEvalMs), registry, elapsed)) {
-      if (!result.ok && aborted === undefined) aborted = `threshold ${result.threshold.metricKey} '${result.threshold.source}' crossed (abortOnFail)`;
-    }
-    if (values.quiet) return;
-    const lag = backlogs(target, ledger);
-    for (const [service, records] of Object.entries(lag)) {
-      registry.add('consumer_backlog', records, { service });
-      maxBacklog[service] = Math.max(maxBacklog[service] ?? 0, records);
-    }
-    const sent = sentSoFar();
-    const failed = registry.metrics.get('events_failed')?.series.sum ?? 0;
-    const scenarioText = states
-      .map((state) => `${state.name} ${formatClock(Math.min(elapsed, state.durationMs))}/${formatClock(state.durationMs)}`)
-      .join(', ');
-    log(
-      `running (${formatClock(elapsed)}), ${String(active).padStart(2, '0')}/${String(allocated).padStart(2, '0')} VUs, ${states.reduce((sum, state) => sum + state.completed, 0)} complete iterations | ` +
-        `${Math.round(sent - lastSent)} ev/s, sent ${sent}, failed ${failed}${probe ? `, e2e probes open ${probe.open}` : ''}` +
-        `${Object.keys(lag).length ? ` | backlog ${Object.entries(lag).map(([service, records]) => `${service} ${records}`).join(', ')}` : ''} | ${scenarioText}`,
-    );
-    lastSent = sent;
-  };
-  const progress = setInterval(tick, 1000);
+  const progress = new Progress(plan, ledger, probe, states, runStarted);
+  const timer = setInterval(() => progress.tick(), 1000);
 
   await Promise.all(
     Object.entries(scenarios).map(([name, scenario], index) => {
@@ -237,7 +244,7 @@ async function execute(
         name,
         scenario,
         {
-          aborted: () => aborted !== undefined,
+          aborted: () => progress.aborted !== undefined,
           onDropped: () => registry.add('dropped_iterations', 1, tags),
           iterate: (iteration) =>
             context.run({ ...tags }, async () => {
@@ -259,55 +266,92 @@ async function execute(
     }),
   );
   const elapsedMs = performance.now() - runStarted;
-  clearInterval(progress);
-  tick();
-  if (aborted) log(`test aborted: ${aborted}`);
+  clearInterval(timer);
+  progress.tick();
+  if (progress.aborted) log(`test aborted: ${progress.aborted}`);
   const interrupted = states.reduce((sum, state) => sum + state.interrupted, 0);
   if (interrupted > 0) log(`${interrupted} iterations were still running after gracefulStop: interrupted`);
+  return { elapsedMs, maxBacklog: progress.maxBacklog, ...(progress.aborted === undefined ? {} : { aborted: progress.aborted }) };
+}
 
-  try {
-    if (script.teardown) await script.teardown(copyOfData());
-  } catch (error) {
-    log(`teardown() failed: ${(error as Error).message}`);
-  }
+/** The per-second tick: VU gauges, abort-on-fail thresholds, consumer backlog, the progress line. */
+class Progress {
+  aborted?: string;
+  readonly maxBacklog: Record<string, number> = {};
+  private lastSent = 0;
 
-  const report: RunnerReport = { target: target.description, seed, ledger: {}, ...(Object.keys(maxBacklog).length ? { maxBacklog } : {}) };
-  let verification: VerificationCheck[] | undefined;
-  if (values.verify) {
-    // Calls still in flight after gracefulStop may yet land: give them a moment, then drain.
-    const drainStarted = Date.now();
-    log(`draining: waiting for every consumer to catch up (${ledger.accepted} accepted events)…`);
-    let drainError: string | undefined;
-    try {
-      if (target.stack) await target.stack.waitForIdle(parseDuration(values['drain-timeout']));
-      else await drainByPolling(target, ledger, { counters: new Map() }, parseDuration(values['drain-timeout']));
-    } catch (error) {
-      drainError = (error as Error).message;
+  constructor(
+    private readonly plan: RunPlan,
+    private readonly ledger: Ledger,
+    private readonly probe: LatencyProbe | undefined,
+    private readonly states: readonly ScenarioState[],
+    private readonly runStarted: number,
+  ) {}
+
+  tick(): void {
+    const { states, plan } = this;
+    const elapsed = performance.now() - this.runStarted;
+    const active = states.reduce((sum, state) => sum + state.activeVUs, 0);
+    const allocated = states.reduce((sum, state) => sum + state.allocatedVUs, 0);
+    registry.add('vus', active);
+    registry.add('vus_max', allocated);
+    for (const result of evaluateThresholds(plan.thresholds.filter((threshold) => threshold.abortOnFail && elapsed >= threshold.delayAbortEvalMs), registry, elapsed)) {
+      if (!result.ok && this.aborted === undefined) this.aborted = `threshold ${result.threshold.metricKey} '${result.threshold.source}' crossed (abortOnFail)`;
     }
-    const drainSeconds = (Date.now() - drainStarted) / 1000;
-    log(drainError ? `not drained: ${drainError}; verifying what is there…` : `drained in ${drainSeconds.toFixed(1)} s; verifying…`);
-    await probe?.finish(15_000);
-    if (target.wire) report.pipeline = pipelineFigures(target, ledger, elapsedMs);
-    verification = [
-      { name: 'pipeline drained after the run', ok: drainError === undefined, detail: drainError ?? `every consumer caught up ${drainSeconds.toFixed(1)} s after the last put` },
-      ...(await verify(target, ledger, { counters: new Map() }, runStartedMs)),
-    ];
-    registry.enterGroup('end-to-end verification');
-    for (const check of verification) registry.recordCheck(check.name, check.ok);
-    registry.leaveGroup();
-    report.verification = verification;
-    report.latencyMethod = probe
-      ? `put → session item shows the event: 1 probe per PutRecords batch, BatchGetItem poll every ${probe.pollMs} ms (includes the put call, ±${probe.pollMs} ms granularity); ${probe.observed} observed, ${probe.timedOut} timed out`
-      : undefined;
-  } else {
-    probe?.finish(0);
+    if (plan.values.quiet) return;
+    const lag = backlogs(plan.target, this.ledger);
+    for (const [service, records] of Object.entries(lag)) {
+      registry.add('consumer_backlog', records, { service });
+      this.maxBacklog[service] = Math.max(this.maxBacklog[service] ?? 0, records);
+    }
+    const sent = registry.metrics.get('events_sent')?.series.sum ?? 0;
+    const failed = registry.metrics.get('events_failed')?.series.sum ?? 0;
+    const scenarioText = states.map((state) => `${state.name} ${formatClock(Math.min(elapsed, state.durationMs))}/${formatClock(state.durationMs)}`).join(', ');
+    log(
+      `running (${formatClock(elapsed)}), ${String(active).padStart(2, '0')}/${String(allocated).padStart(2, '0')} VUs, ${states.reduce((sum, state) => sum + state.completed, 0)} complete iterations | ` +
+        `${Math.round(sent - this.lastSent)} ev/s, sent ${sent}, failed ${failed}${this.probe ? `, e2e probes open ${this.probe.open}` : ''}` +
+        `${Object.keys(lag).length ? ` | backlog ${Object.entries(lag).map(([service, records]) => `${service} ${records}`).join(', ')}` : ''} | ${scenarioText}`,
+    );
+    this.lastSent = sent;
   }
-  report.ledger = ledger.toJSON();
+}
 
-  const results = evaluateThresholds(thresholds, registry, elapsedMs);
+/** Drains the consumers, then checks what they wrote against the ledger; fills the report. */
+async function verifyRun(plan: RunPlan, ledger: Ledger, probe: LatencyProbe | undefined, elapsedMs: number, runStartedMs: number, report: RunnerReport): Promise<VerificationCheck[]> {
+  const { target } = plan;
+  // Calls still in flight after gracefulStop may yet land: give them a moment, then drain.
+  const drainStarted = Date.now();
+  log(`draining: waiting for every consumer to catch up (${ledger.accepted} accepted events)…`);
+  let drainError: string | undefined;
+  try {
+    if (target.stack) await target.stack.waitForIdle(parseDuration(plan.values['drain-timeout']));
+    else await drainByPolling(target, ledger, { counters: new Map() }, parseDuration(plan.values['drain-timeout']));
+  } catch (error) {
+    drainError = (error as Error).message;
+  }
+  const drainSeconds = (Date.now() - drainStarted) / 1000;
+  log(drainError ? `not drained: ${drainError}; verifying what is there…` : `drained in ${drainSeconds.toFixed(1)} s; verifying…`);
+  await probe?.finish(15_000);
+  if (target.wire) report.pipeline = pipelineFigures(target, ledger, elapsedMs);
+  const verification = [
+    { name: 'pipeline drained after the run', ok: drainError === undefined, detail: drainError ?? `every consumer caught up ${drainSeconds.toFixed(1)} s after the last put` },
+    ...(await verify(target, ledger, { counters: new Map() }, runStartedMs)),
+  ];
+  registry.enterGroup('end-to-end verification');
+  for (const check of verification) registry.recordCheck(check.name, check.ok);
+  registry.leaveGroup();
+  report.verification = verification;
+  report.latencyMethod = probe
+    ? `put → session item shows the event: 1 probe per PutRecords batch, BatchGetItem poll every ${probe.pollMs} ms (includes the put call, ±${probe.pollMs} ms granularity); ${probe.observed} observed, ${probe.timedOut} timed out`
+    : undefined;
+  return verification;
+}
+
+/** k6's end-of-test summary (or the script's handleSummary), --summary-export and --out cloudwatch. */
+async function writeSummary(plan: RunPlan, results: ReturnType<typeof evaluateThresholds>, elapsedMs: number, report: RunnerReport): Promise<void> {
+  const { script, values } = plan;
   const summary = buildSummaryData(registry, results, elapsedMs, script.options?.summaryTrendStats);
   summary.clickstream = report as unknown as Record<string, unknown>;
-
   const outputs = script.handleSummary ? await script.handleSummary(summary) : { stdout: textSummary(summary) + runnerReport(summary) };
   for (const [destination, content] of Object.entries(outputs)) {
     if (destination === 'stdout') process.stdout.write(content);
@@ -317,10 +361,12 @@ async function execute(
   if (values['summary-export']) writeFileSync(values['summary-export'], `${JSON.stringify(summary, null, 2)}\n`);
   if (values.out.includes('cloudwatch')) {
     const { pushSummary } = await import('./cloudwatch');
-    const calls = await pushSummary(summary, Object.keys(scenarios).join('+'));
+    const calls = await pushSummary(summary, Object.keys(plan.scenarios).join('+'));
     log(`pushed the summary to CloudWatch (Clickstream/LoadTest) in ${calls} PutMetricData call(s)`);
   }
+}
 
+function exitCode(aborted: string | undefined, results: ReturnType<typeof evaluateThresholds>, verification: VerificationCheck[] | undefined): number {
   if (aborted !== undefined || results.some((result) => !result.ok)) {
     log(`some thresholds have failed`);
     return EXIT.thresholdsFailed;

@@ -25,7 +25,6 @@ export const DEFAULT_RANGE_MINUTES = 15;
  * their widgets say so instead of looking broken. Keys are `namespace/metricName`.
  */
 const NOT_EMITTED_LOCALLY: Readonly<Record<string, string>> = {
-  'AWS/Kinesis/IncomingRecords': 'Kinesis IncomingRecords has no local emitter yet (kinesalite publishes no metrics).',
   'AWS/Kinesis/WriteProvisionedThroughputExceeded': 'kinesalite does not throttle, so it emits no throughput metrics.',
   'AWS/Kinesis/ReadProvisionedThroughputExceeded': 'kinesalite does not throttle, so it emits no throughput metrics.',
   'AWS/Kinesis/GetRecords.IteratorAgeMilliseconds': 'kinesalite emits no GetRecords metrics; see the Lambda iterator age.',

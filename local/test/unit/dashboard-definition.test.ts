@@ -56,9 +56,10 @@ describe('local dashboard and CloudWatch dashboard body', () => {
   });
 
   it('notes widgets whose metrics nothing emits locally, until telemetry sees them', () => {
-    const kinesisIncoming = (seen: Set<string>) => localDashboard(DASHBOARD, names, seen).widgets.find((widget) => widget.id === 'kinesis-incoming')!;
-    expect(kinesisIncoming(new Set()).localNote).toMatch(/no local emitter/);
-    expect(kinesisIncoming(new Set(['AWS/Kinesis/IncomingRecords'])).localNote).toBeUndefined();
+    const throttles = (seen: Set<string>) => localDashboard(DASHBOARD, names, seen).widgets.find((widget) => widget.id === 'lambda-throttles')!;
+    expect(throttles(new Set()).localNote).toMatch(/never throttles/);
+    expect(throttles(new Set(['AWS/Lambda/Throttles'])).localNote).toBeUndefined();
+    expect(local.widgets.find((widget) => widget.id === 'kinesis-incoming')!.localNote).toBeUndefined();
     expect(local.widgets.find((widget) => widget.id === 'events-by-type')!.localNote).toBeUndefined();
   });
 });

@@ -76,7 +76,7 @@ export function spanAlertWindow(startMs: number, endMs: number): AlertWindow {
   return { start: new Date(startMs).toISOString(), end: new Date(endMs).toISOString(), seconds: Math.round((endMs - startMs) / 1000) };
 }
 
-/** The JSON `Message` of an alert (DESIGN.md alert contract), snake_case like the event contract. */
+/** The JSON `Message` of an alert (docs/ARCHITECTURE.md, "Alerts"), snake_case like the event contract. */
 export interface AlertMessage {
   version: 1;
   alert_id: string;

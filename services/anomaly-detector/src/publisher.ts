@@ -8,7 +8,7 @@ export interface AlertPublisher {
 }
 
 /**
- * SNS `Publish` per DESIGN.md: readable `Subject`, JSON `Message`, and `severity` / `rule` as
+ * SNS `Publish` as docs/ARCHITECTURE.md ("Alerts") states it: readable `Subject`, JSON `Message`, and `severity` / `rule` as
  * String message attributes so subscribers can filter
  * (https://docs.aws.amazon.com/sns/latest/dg/sns-subscription-filter-policies.html).
  */

@@ -135,7 +135,7 @@ export function countBySequence(lines: ReadonlyArray<{ sequence_number: string }
   return counts;
 }
 
-/** The bad-input cases of DESIGN.md, each with the reason it must be quarantined under. */
+/** The bad-input cases of the event contract (docs/ARCHITECTURE.md), each with the reason it must be quarantined under. */
 export const BAD_INPUTS: ReadonlyArray<{ name: string; data: string | Uint8Array; reason: string; field?: string }> = [
   { name: 'not JSON', data: 'this is { not json', reason: 'invalid_json' },
   { name: 'invalid UTF-8', data: Uint8Array.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0xff, 0xfe, 0x7d]), reason: 'invalid_utf8' },

@@ -1,6 +1,6 @@
 /**
- * The event contract of DESIGN.md: one canonical, snake_case clickstream event.
- * Producers may also send the camelCase e-commerce SDK payload; `normalizeEvent` maps both here.
+ * The event contract (docs/ARCHITECTURE.md, "Event contract"): one canonical, snake_case clickstream event.
+ * Producers may also send the camelCase e-commerce SDK payload; `decodeEvent` (validate.ts) maps both here.
  */
 
 export const KNOWN_EVENT_TYPES = [

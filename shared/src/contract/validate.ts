@@ -39,7 +39,7 @@ export type ValidationResult = Accepted | Rejection;
 export interface ValidationOptions {
   /** Current time in epoch ms; injected so tests and replays are deterministic. */
   nowMs: number;
-  /** Events further in the future than this are rejected (DESIGN.md: 5 minutes). */
+  /** Events further in the future than this are rejected (docs/ARCHITECTURE.md: 5 minutes). */
   maxFutureSkewMs: number;
   /** Events older than this are rejected as stale. */
   maxEventAgeMs: number;
