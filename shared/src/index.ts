@@ -1,8 +1,9 @@
 export { backoffDelay, chunk, mapWithConcurrency, sleep } from './runtime/concurrency';
 export { clientOptions, createCloudWatchClient, createDynamoDbClient, createKinesisClient, createS3Client, createSnsClient, createSqsClient, httpHandler, type ClientConfig } from './runtime/clients';
 export { ENV, functionEnvironment, loadConfig, readBoolean, readNumber, readText, LOG_LEVELS, type Config, type Endpoints, type Env, type LogLevel } from './contract/config';
-export { ClickstreamError, ConfigError, StoreWriteError } from './contract/errors';
-export { addFenced, addFencedItems, contribution, fenceAttribute, type FenceStats, type FencedContribution, type FencedItem } from './dynamo/fenced-increment';
+export { ClickstreamError, ConfigError, isPermanentError, StoreWriteError } from './contract/errors';
+export { putVersioned, type VersionedResult, type VersionedWrite, type WriteStats } from './dynamo/versioned';
+export { addFenced, addFencedItems, contribution, fenceAttribute, type FenceStats, type FencedContribution, type FencedItem, type FencedItemsResult } from './dynamo/fenced-increment';
 export { batchGetItems, type BatchGetResult, type ItemKey, type ReadStats } from './dynamo/batch-get';
 export { ttlAfter } from './dynamo/ttl';
 export { decideBatch, groupBy, lowestSequenceNumber, validationLimits, type AcceptedRecord, type DecidedBatch, type RejectedRecord, type ValidationLimits } from './runtime/batch';
@@ -33,6 +34,6 @@ export {
   type TableDefinition,
   type TableKey,
 } from './contract/topology';
-export { decodeEvent, REJECTION_REASONS, type Accepted, type RecordOrigin, type Rejection, type RejectionReason, type ValidationOptions, type ValidationResult } from './contract/validate';
+export { decodeEvent, MAX_FIELD_BYTES, NUMBER_RANGE, REJECTION_REASONS, type Accepted, type RecordOrigin, type Rejection, type RejectionReason, type ValidationOptions, type ValidationResult } from './contract/validate';
 export { cloudWatchDashboardBody, DASHBOARD, fillPlaceholders, searchExpression, type DashboardDefinition, type DashboardNames, type DashboardWidget, type MetricSearch, type MetricStat, type MetricTemplate, type WidgetView } from './contract/dashboard';
 export { putRecords, PUT_RECORDS_LIMIT, type PutResult } from './runtime/put-records';

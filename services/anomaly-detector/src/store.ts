@@ -1,5 +1,5 @@
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { addFencedItems, batchGetItems, mapWithConcurrency, ttlAfter, type FencedItem } from '@clickstream/shared';
+import { addFencedItems, batchGetItems, putVersioned, ttlAfter, type FencedItem } from '@clickstream/shared';
 import type { Alert } from './alerts';
 import { baselineKey, cooldownKey, historyKey, minutePartition, sessionKey, userKey, type AlertRecord } from './contract';
 import { StateConflictError } from './errors';
@@ -226,19 +226,14 @@ export class DynamoDbDetectorStore implements DetectorStore {
     ]);
   }
 
+  /**
+   * Conditional on the version read (the shared optimistic lock). A conflict fails the state's
+   * records like any failed write: the redelivery reads the newer state and evaluates again.
+   */
   private async putVersioned<T extends { version: number }>(states: readonly T[], id: (state: T) => string, toItem: (state: T) => Record<string, unknown>): Promise<WriteResult> {
-    const failed = new Set<string>();
-    const errors: unknown[] = [];
-    await mapWithConcurrency(states, WRITE_CONCURRENCY, async (state) => {
-      this.stats.writeRequests++;
-      try {
-        await this.client.send(new PutCommand({ TableName: this.tableName, Item: { ...toItem(state), version: state.version + 1 }, ...versionCondition(state.version) }));
-      } catch (error) {
-        failed.add(id(state));
-        errors.push(isConditionFailure(error) ? new StateConflictError(`state of ${id(state)} was changed by another writer`, { cause: error, context: { id: id(state) } }) : error);
-      }
-    });
-    return { failed, errors };
+    const result = await putVersioned(this.client, this.tableName, 'pk', states.map((state) => ({ id: id(state), item: toItem(state), readVersion: state.version })), this.stats);
+    const errors = [...result.errors, ...[...result.conflicts].map((stateId) => new StateConflictError(`state of ${stateId} was changed by another writer`, { context: { id: stateId } }))];
+    return { failed: new Set([...result.failed, ...result.conflicts, ...result.unwritable]), errors };
   }
 }
 

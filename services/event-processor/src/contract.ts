@@ -8,13 +8,14 @@
  * |-------------------|------------------------------------------|----------------------------------------|
  * | `page-metrics`    | `page_url` (normalized path), `window_start` (UTC minute) | `page_views`, `events` per page per minute; index `by-window` |
  * | `session-metrics` | `session_id`                             | `SessionItem`                          |
- * | `counters`        | `metric_name` (`events#<type>`, `events#all`), `window_start` | `count` of accepted events |
+ * | `counters`        | `metric_name` (`events#<type>`, `events#custom#<type>`, `events#all`), `window_start` | `count` of accepted events |
  *
  * Bookkeeping on the items, never shown to readers: `fence#<shardId>` on page and counter items
- * (the per-shard sequence fence) and `seen_events` on sessions (the packed seen-set).
+ * (the per-shard sequence fence), `seen_events` (the packed seen-set) and `version` (the
+ * optimistic lock of every session write) on sessions.
  */
 import { GetCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { batchGetItems, KNOWN_EVENT_TYPES, minuteWindow, TABLES, type ResourceNames } from '@clickstream/shared';
+import { batchGetItems, isKnownEventType, KNOWN_EVENT_TYPES, minuteWindow, TABLES, type ResourceNames } from '@clickstream/shared';
 
 /** A `session-metrics` item as stored, plus its bookkeeping. */
 export interface SessionItem {
@@ -38,10 +39,12 @@ export interface SessionItem {
   ttl: number;
   /** Packed `SeenEvents`: the dedup and redelivery fence for this session. */
   seen_events?: Uint8Array;
+  /** Incremented by every write, which is conditional on the version it read (no lost updates). */
+  version?: number;
 }
 
 /** A session as readers see it: without the bookkeeping attributes. */
-export type SessionView = Omit<SessionItem, 'seen_events'>;
+export type SessionView = Omit<SessionItem, 'seen_events' | 'version'>;
 
 /** Key of a `page-metrics` item. */
 export interface PageKey extends Record<string, string> {
@@ -58,8 +61,12 @@ export interface CounterKey extends Record<string, string> {
 /** The total every accepted event adds to, whatever its type. */
 export const ALL_EVENTS_COUNTER = 'events#all';
 
-/** `counters` metric name of an event type. */
-export const counterName = (eventType: string): string => `events#${eventType}`;
+/**
+ * `counters` metric name of an event type: `events#<type>` for the known types, and
+ * `events#custom#<type>` for any other, so no custom type (not even one named `all`) can land on
+ * the total or on a known type's counter.
+ */
+export const counterName = (eventType: string): string => (isKnownEventType(eventType) ? `events#${eventType}` : `events#custom#${eventType}`);
 
 export const pageKey = (pagePath: string, windowStart: string): PageKey => ({ page_url: pagePath, window_start: windowStart });
 export const counterKey = (metricName: string, windowStart: string): CounterKey => ({ metric_name: metricName, window_start: windowStart });
@@ -110,7 +117,7 @@ export async function topPages(reader: TablesReader, minutes: number, limit: num
 export async function readSession(reader: TablesReader, sessionId: string): Promise<SessionView | undefined> {
   const result = await reader.client.send(new GetCommand({ TableName: reader.tables.sessionMetrics, Key: { session_id: sessionId }, ConsistentRead: true }));
   if (result.Item === undefined) return undefined;
-  const { seen_events: _seen, ...visible } = result.Item as SessionItem;
+  const { seen_events: _seen, version: _version, ...visible } = result.Item as SessionItem;
   return visible;
 }
 

@@ -58,3 +58,18 @@ export function aggregateBefore(originals: SessionPlan['originals'], cutSequence
     cutSequenceNumber === undefined ? originals : originals.filter((original) => compareSequenceNumbers(original.sequenceNumber, cutSequenceNumber) < 0);
   return aggregateEvents(included, aggregateTtlDays);
 }
+
+/** One plan from the plans of several rounds (each round covers other sessions). */
+export function mergePlans(plans: readonly SessionPlan[]): SessionPlan {
+  const merged: SessionPlan = { writes: [], originals: [], newEvents: 0, redelivered: 0, duplicates: 0, newByType: new Map() };
+  for (const plan of plans) {
+    merged.writes.push(...plan.writes);
+    merged.originals.push(...plan.originals);
+    merged.newEvents += plan.newEvents;
+    merged.redelivered += plan.redelivered;
+    merged.duplicates += plan.duplicates;
+    for (const [type, count] of plan.newByType) merged.newByType.set(type, (merged.newByType.get(type) ?? 0) + count);
+  }
+  merged.originals.sort((a, b) => compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber));
+  return merged;
+}

@@ -1,5 +1,5 @@
-import { lowestSequenceNumber, type BatchOutcome as BaseOutcome, type DecidedBatch, type Observe } from '@clickstream/shared';
-import { aggregateBefore, groupBySession, planSessions } from './plan';
+import { lowestSequenceNumber, type AcceptedRecord, type BatchOutcome as BaseOutcome, type DecidedBatch, type Observe } from '@clickstream/shared';
+import { aggregateBefore, groupBySession, mergePlans, planSessions, type SessionPlan } from './plan';
 import type { SessionOptions } from './sessions';
 import type { MetricsStore } from './store';
 
@@ -19,7 +19,8 @@ export interface BatchOutcome extends BaseOutcome {
  * Applies one shard batch (records already decided by the shared stream handler) to the three
  * tables with exactly-once effect:
  *  1. read the batch's sessions, apply new events (the session's seen-set drops redeliveries
- *     and producer resends), write them back;
+ *     and producer resends), write them back conditionally on the version read; a session
+ *     another writer moved on meanwhile is read and applied again (`applySessions`);
  *  2. add page and counter increments with per-shard sequence fences.
  * Anything that fails after retries turns into the lowest sequence number to redeliver; every
  * record from there on is excluded from this attempt's aggregate writes, so nothing is lost and
@@ -30,14 +31,8 @@ export async function processBatch(batch: DecidedBatch, store: MetricsStore, opt
   const { shardId, accepted, rejected } = batch;
 
   const groups = groupBySession(accepted);
-  const loaded = await store.loadSessions([...groups.keys()]);
-  for (const error of loaded.errors) logger.error({ err: error }, 'reading sessions failed');
-  const readable = new Map([...groups].filter(([sessionId]) => !loaded.failed.has(sessionId)));
-  const plan = planSessions(readable, loaded.items, options);
-  const saved = await store.saveSessions(plan.writes);
-  for (const error of saved.errors) logger.error({ err: error }, 'writing sessions failed');
+  const { plan, failed: failedSessions, unwritable } = await applySessions(groups, store, options, observe);
 
-  const failedSessions = new Set([...loaded.failed, ...saved.failed]);
   const cut = lowestSequenceNumber([...failedSessions].flatMap((sessionId) => groups.get(sessionId)?.map(({ record }) => record.sequenceNumber) ?? []));
   const aggregates = aggregateBefore(plan.originals, cut, options.aggregateTtlDays);
   const [pages, counters] = await Promise.all([
@@ -45,6 +40,11 @@ export async function processBatch(batch: DecidedBatch, store: MetricsStore, opt
     store.applyIncrements('counters', shardId, aggregates.counters),
   ]);
   for (const error of [...pages.errors, ...counters.errors]) logger.error({ err: error }, 'aggregate write failed');
+  const unwritableItems = unwritable.size + pages.unwritable.length + counters.unwritable.length;
+  if (unwritableItems > 0) {
+    // Validation bounds every value and key, so this is a defect to look at, not a batch to block.
+    logger.error({ sessions: [...unwritable], pages: pages.unwritable.map((item) => item.key), counters: counters.unwritable.map((item) => item.key) }, 'items the store cannot hold were skipped');
+  }
   const failedAggregate = lowestSequenceNumber([...pages.failed, ...counters.failed].map((item) => item.contributions[0]!.sequenceNumber));
   const failedSequenceNumber = lowestSequenceNumber([cut, failedAggregate]);
 
@@ -52,6 +52,7 @@ export async function processBatch(batch: DecidedBatch, store: MetricsStore, opt
   metrics.add('DuplicateEvents', plan.duplicates);
   metrics.add('RedeliveredEvents', plan.redelivered);
   metrics.add('FailedWrites', failedSessions.size + pages.failed.length + counters.failed.length);
+  metrics.add('UnwritableItems', unwritableItems);
   if (failedSequenceNumber !== undefined) {
     logger.warn({ failedSequenceNumber, failedSessions: failedSessions.size, failedPages: pages.failed.length, failedCounters: counters.failed.length }, 'partial batch failure: redelivery requested');
   }
@@ -64,4 +65,41 @@ export async function processBatch(batch: DecidedBatch, store: MetricsStore, opt
   };
   if (failedSequenceNumber !== undefined) outcome.failedSequenceNumber = failedSequenceNumber;
   return outcome;
+}
+
+/** Rounds of re-reading and re-applying sessions another writer moved on; then the batch is redelivered. */
+const SESSION_WRITE_ROUNDS = 5;
+
+/**
+ * Reads, applies and conditionally writes the batch's sessions. A session whose stored version
+ * changed since the read (a late write of an earlier attempt, another invocation) is read again
+ * and the batch's events applied again: the seen-set makes re-applying safe, so nothing is lost
+ * and nothing counted twice. Sessions still in conflict after a few rounds, or whose read or write
+ * failed, come back in `failed`.
+ */
+async function applySessions(groups: ReadonlyMap<string, AcceptedRecord[]>, store: MetricsStore, options: ProcessorOptions, observe: Observe) {
+  const { logger, metrics } = observe;
+  const committed: SessionPlan[] = [];
+  const failed = new Set<string>();
+  const unwritable = new Set<string>();
+  let pending = new Map(groups);
+  let conflicts = 0;
+  for (let round = 0; round < SESSION_WRITE_ROUNDS && pending.size > 0; round++) {
+    const loaded = await store.loadSessions([...pending.keys()]);
+    for (const error of loaded.errors) logger.error({ err: error }, 'reading sessions failed');
+    for (const sessionId of loaded.failed) failed.add(sessionId);
+    const readable = new Map([...pending].filter(([sessionId]) => !loaded.failed.has(sessionId)));
+    const plan = planSessions(readable, loaded.items, options);
+    const saved = await store.saveSessions(plan.writes.map((item) => ({ item, readVersion: loaded.items.get(item.session_id)?.version ?? 0 })));
+    for (const error of saved.errors) logger.error({ err: error }, 'writing sessions failed');
+    for (const sessionId of saved.failed) failed.add(sessionId);
+    for (const sessionId of saved.unwritable) unwritable.add(sessionId);
+    conflicts += saved.conflicts.size;
+    committed.push(saved.conflicts.size === 0 ? plan : planSessions(new Map([...readable].filter(([sessionId]) => !saved.conflicts.has(sessionId))), loaded.items, options));
+    pending = new Map([...readable].filter(([sessionId]) => saved.conflicts.has(sessionId)));
+  }
+  for (const sessionId of pending.keys()) failed.add(sessionId);
+  metrics.add('SessionWriteConflicts', conflicts);
+  if (conflicts > 0) logger.info({ conflicts, unresolved: pending.size }, 'sessions changed since read: re-applied');
+  return { plan: mergePlans(committed), failed, unwritable };
 }

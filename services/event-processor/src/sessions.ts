@@ -53,7 +53,8 @@ interface MutableSession {
   exitPage?: string;
   exitPageMs?: number;
   converted: boolean;
-  revenue: number;
+  /** Revenue in whole cents: integer sums are exact, floating-point sums of prices are not. */
+  revenueCents: number;
   deviceType?: string;
   country?: string;
 }
@@ -67,7 +68,7 @@ function startSession(event: ClickstreamEvent): MutableSession {
       eventCount: 0,
       pageViews: 0,
       converted: false,
-      revenue: 0,
+      revenueCents: 0,
     },
     event,
   );
@@ -91,14 +92,10 @@ function addEvent(state: MutableSession, event: ClickstreamEvent): MutableSessio
     }
   }
   if (event.event_type === 'purchase') state.converted = true;
-  state.revenue = roundCurrency(state.revenue + eventRevenue(event));
+  state.revenueCents = Math.min(Number.MAX_SAFE_INTEGER, state.revenueCents + Math.round(eventRevenue(event) * 100));
   state.deviceType ??= event.device_type;
   state.country ??= event.country;
   return state;
-}
-
-function roundCurrency(amount: number): number {
-  return Math.round(amount * 1e6) / 1e6;
 }
 
 function fromItem(item: SessionItem): MutableSession {
@@ -109,7 +106,7 @@ function fromItem(item: SessionItem): MutableSession {
     eventCount: item.event_count,
     pageViews: item.page_views,
     converted: item.converted,
-    revenue: item.revenue,
+    revenueCents: Math.round(item.revenue * 100),
   };
   if (item.user_id !== undefined) state.userId = item.user_id;
   if (item.entry_page !== undefined && item.entry_page_at !== undefined) {
@@ -136,7 +133,7 @@ function toItem(state: MutableSession, seenEvents: Uint8Array, options: SessionO
     // A single-page session (at most one page view) is a bounce.
     is_bounce: state.pageViews <= 1,
     converted: state.converted,
-    revenue: state.revenue,
+    revenue: state.revenueCents / 100,
     ttl: ttlAfter(state.lastMs, { days: options.sessionTtlDays }),
     seen_events: seenEvents,
   };

@@ -1,20 +1,30 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { addFencedItems, backoffDelay, batchGetItems, chunk, mapWithConcurrency, sleep, type Config, type FencedItem } from '@clickstream/shared';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { addFencedItems, batchGetItems, putVersioned, type Config, type FencedItem, type FencedItemsResult, type VersionedResult } from '@clickstream/shared';
 import type { SessionItem } from './contract';
 
 export type AggregateTable = 'pageMetrics' | 'counters';
+
+/** A session to write and the version of the item it was computed from (0: there was none). */
+export interface SessionWrite {
+  item: SessionItem;
+  readVersion: number;
+}
 
 /** What the event-processor needs from its storage; one DynamoDB adapter implements it. */
 export interface MetricsStore {
   /** Reads sessions; ids whose read failed after retries come back in `failed`. */
   loadSessions(sessionIds: readonly string[]): Promise<{ items: Map<string, SessionItem>; failed: Set<string>; errors: unknown[] }>;
-  /** Replaces sessions; ids whose write failed after retries come back in `failed`. */
-  saveSessions(items: readonly SessionItem[]): Promise<{ failed: Set<string>; errors: unknown[] }>;
+  /**
+   * Writes sessions, each conditional on the version it was computed from: `conflicts` are ids
+   * another writer moved on since the read (re-read and re-apply them), `failed` ids failed
+   * transiently, `unwritable` ids can never be stored.
+   */
+  saveSessions(writes: readonly SessionWrite[]): Promise<VersionedResult>;
   /**
    * Adds each item's contributions exactly once per shard record, fenced by sequence number.
-   * Returns the items whose write failed after retries.
+   * Returns the items whose write failed after retries, and those the store can never hold.
    */
-  applyIncrements(table: AggregateTable, shardId: string, items: readonly FencedItem[]): Promise<{ failed: FencedItem[]; errors: unknown[] }>;
+  applyIncrements(table: AggregateTable, shardId: string, items: readonly FencedItem[]): Promise<FencedItemsResult<Record<string, string>>>;
 }
 
 /** Request counts, for the benchmark and the DynamoDBRequests metric. */
@@ -24,9 +34,6 @@ export interface StoreStats {
   itemsWritten: number;
   fenceConflicts: number;
 }
-
-const BATCH_WRITE_LIMIT = 25;
-const UNPROCESSED_RETRIES = 6;
 
 export class DynamoDbMetricsStore implements MetricsStore {
   readonly stats: StoreStats = { readRequests: 0, writeRequests: 0, itemsWritten: 0, fenceConflicts: 0 };
@@ -42,34 +49,16 @@ export class DynamoDbMetricsStore implements MetricsStore {
     return { items, failed: new Set(read.failedKeys.map((key) => key.session_id as string)), errors: read.errors };
   }
 
-  async saveSessions(sessions: readonly SessionItem[]) {
-    const failed = new Set<string>();
-    const errors: unknown[] = [];
-    await mapWithConcurrency(chunk(sessions, BATCH_WRITE_LIMIT), 4, async (group) => {
-      let pending: Array<{ PutRequest: { Item: Record<string, unknown> } }> = group.map((item) => ({ PutRequest: { Item: { ...item } } }));
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > UNPROCESSED_RETRIES) {
-          for (const request of pending) failed.add(request.PutRequest.Item.session_id as string);
-          return;
-        }
-        if (attempt > 0) await sleep(backoffDelay(attempt));
-        this.stats.writeRequests++;
-        try {
-          const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tables.sessionMetrics]: pending } }));
-          const unprocessed = (result.UnprocessedItems?.[this.tables.sessionMetrics] ?? []) as typeof pending;
-          this.stats.itemsWritten += pending.length - unprocessed.length;
-          pending = unprocessed;
-        } catch (error) {
-          // The SDK already retried throttles; a few rounds of our own, then give the ids back.
-          errors.push(error);
-          if (attempt === UNPROCESSED_RETRIES) {
-            for (const request of pending) failed.add(request.PutRequest.Item.session_id as string);
-            return;
-          }
-        }
-      }
-    });
-    return { failed, errors };
+  async saveSessions(writes: readonly SessionWrite[]) {
+    const result = await putVersioned(
+      this.client,
+      this.tables.sessionMetrics,
+      'session_id',
+      writes.map(({ item, readVersion }) => ({ id: item.session_id, item: { ...item }, readVersion })),
+      this.stats,
+    );
+    this.stats.itemsWritten += writes.length - result.conflicts.size - result.failed.size - result.unwritable.size;
+    return result;
   }
 
   async applyIncrements(table: AggregateTable, shardId: string, items: readonly FencedItem[]) {

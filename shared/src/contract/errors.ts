@@ -30,3 +30,20 @@ export class StoreWriteError extends ClickstreamError {
     super(message, { ...options, retriable: true });
   }
 }
+
+const PERMANENT_ERROR_NAMES: ReadonlySet<string> = new Set(['ValidationException', 'SerializationException', 'ItemCollectionSizeLimitExceededException']);
+// The document client's marshaller refuses what DynamoDB cannot hold exactly, before any request.
+const PERMANENT_MESSAGES = /MAX_SAFE_INTEGER|removeUndefinedValues|Unsupported type passed/;
+
+/**
+ * The failure model's one classification. *Permanent*: the request can never succeed for this
+ * data (a value or key the store cannot hold, which validation should already have rejected):
+ * retrying would block the shard forever, so the caller reports the item and moves on.
+ * *Transient*: everything else (throttling, 5xx, timeouts, refused connections, an unknown error):
+ * retried, through redelivery, until the dependency is back; never dropped.
+ */
+export function isPermanentError(error: unknown): boolean {
+  if (error instanceof ClickstreamError) return !error.retriable;
+  const { name, message } = (error ?? {}) as { name?: string; message?: string };
+  return PERMANENT_ERROR_NAMES.has(name ?? '') || PERMANENT_MESSAGES.test(message ?? '');
+}

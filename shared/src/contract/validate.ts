@@ -53,7 +53,13 @@ export interface RecordOrigin {
   sequenceNumber: string;
 }
 
-const MAX_LENGTH = {
+/**
+ * Longest accepted value of each string field, in UTF-8 bytes (what DynamoDB counts): keys stay
+ * within its limits (partition key 2,048 bytes, sort key 1,024 bytes) with room for the prefixes
+ * the tables add (`state#session#…`, `<time>#<rule>#<subject>` in the alert history).
+ * https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html
+ */
+export const MAX_FIELD_BYTES = {
   event_id: 128,
   event_type: 64,
   session_id: 128,
@@ -68,9 +74,19 @@ const MAX_LENGTH = {
   product_field: 256,
 } as const;
 
+/**
+ * The range of every numeric field (`value`, `product.price`, `product.discount_price`): finite,
+ * not negative, at most one billion. A session's revenue is summed in whole cents, so it stays
+ * exact (below 2^53 cents) for any session the pipeline can hold, and no number ever reaches the
+ * document client's MAX_SAFE_INTEGER limit.
+ */
+export const NUMBER_RANGE = { min: 0, max: 1_000_000_000 } as const;
+
 const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 // C0 controls, DEL and C1 controls: never legitimate inside identifiers or URLs.
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+// A UTF-16 surrogate without its pair (JSON allows "\ud800"): not a character, and UTF-8 cannot hold it.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -156,15 +172,15 @@ function toCanonical(raw: Record<string, unknown>, origin: RecordOrigin, options
   const camel = isCamelCasePayload(raw);
   const pick = (snake: string, camelName: string): unknown => (camel ? raw[camelName] : raw[snake]);
 
-  const sessionId = requiredString(pick('session_id', 'sessionId'), 'session_id', MAX_LENGTH.session_id);
-  let eventType = requiredString(pick('event_type', 'eventName'), 'event_type', MAX_LENGTH.event_type);
+  const sessionId = requiredString(pick('session_id', 'sessionId'), 'session_id', MAX_FIELD_BYTES.session_id);
+  let eventType = requiredString(pick('event_type', 'eventName'), 'event_type', MAX_FIELD_BYTES.event_type);
   if (camel) eventType = SDK_EVENT_NAMES[eventType] ?? eventType;
   const eventId =
-    optionalString(pick('event_id', 'eventId'), 'event_id', MAX_LENGTH.event_id) ??
+    optionalString(pick('event_id', 'eventId'), 'event_id', MAX_FIELD_BYTES.event_id) ??
     `derived:${origin.shardId}:${origin.sequenceNumber}`;
   const { timestamp, eventTimeMs } = parseTimestamp(camel ? (raw.timestamp ?? raw.eventTime) : raw.timestamp, options);
 
-  const pageUrl = optionalString(pick('page_url', 'pageUrl'), 'page_url', MAX_LENGTH.page_url);
+  const pageUrl = optionalString(pick('page_url', 'pageUrl'), 'page_url', MAX_FIELD_BYTES.page_url);
   if (eventType === 'page_view' && pageUrl === undefined) reject('missing_field', 'page_view events need page_url', 'page_url');
 
   const event: ClickstreamEvent = {
@@ -181,16 +197,16 @@ function toCanonical(raw: Record<string, unknown>, origin: RecordOrigin, options
       event.page_path = pagePath;
     }
   }
-  assign(event, 'user_id', optionalString(pick('user_id', 'userId'), 'user_id', MAX_LENGTH.user_id));
-  assign(event, 'referrer', optionalString(raw.referrer, 'referrer', MAX_LENGTH.referrer));
-  assign(event, 'user_agent', optionalString(pick('user_agent', 'userAgent'), 'user_agent', MAX_LENGTH.user_agent));
-  assign(event, 'ip_address', optionalString(pick('ip_address', 'ipAddress'), 'ip_address', MAX_LENGTH.ip_address));
-  assign(event, 'country', optionalString(raw.country, 'country', MAX_LENGTH.country));
-  assign(event, 'device_type', optionalString(pick('device_type', 'deviceType'), 'device_type', MAX_LENGTH.device_type));
+  assign(event, 'user_id', optionalString(pick('user_id', 'userId'), 'user_id', MAX_FIELD_BYTES.user_id));
+  assign(event, 'referrer', optionalString(raw.referrer, 'referrer', MAX_FIELD_BYTES.referrer));
+  assign(event, 'user_agent', optionalString(pick('user_agent', 'userAgent'), 'user_agent', MAX_FIELD_BYTES.user_agent));
+  assign(event, 'ip_address', optionalString(pick('ip_address', 'ipAddress'), 'ip_address', MAX_FIELD_BYTES.ip_address));
+  assign(event, 'country', optionalString(raw.country, 'country', MAX_FIELD_BYTES.country));
+  assign(event, 'device_type', optionalString(pick('device_type', 'deviceType'), 'device_type', MAX_FIELD_BYTES.device_type));
   assign(
     event,
     'user_login_state',
-    optionalString(pick('user_login_state', 'userLoginState'), 'user_login_state', MAX_LENGTH.user_login_state),
+    optionalString(pick('user_login_state', 'userLoginState'), 'user_login_state', MAX_FIELD_BYTES.user_login_state),
   );
   assign(event, 'value', optionalNumber(raw.value, 'value'));
   if (raw.product !== undefined && raw.product !== null) event.product = parseProduct(raw.product, camel);
@@ -208,11 +224,16 @@ function requiredString(value: unknown, field: string, maxLength: number): strin
   return text;
 }
 
-function optionalString(value: unknown, field: string, maxLength: number): string | undefined {
+function optionalString(value: unknown, field: string, maxBytes: number): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') reject('invalid_field_type', `${field} must be a string, got ${describeType(value)}`, field);
-  if (value.length > maxLength) reject('field_too_long', `${field} is ${value.length} characters, limit is ${maxLength}`, field);
+  // Characters are at most 4 bytes: only a long enough string needs counting.
+  if (value.length * 3 > maxBytes) {
+    const bytes = Buffer.byteLength(value, 'utf8');
+    if (bytes > maxBytes) reject('field_too_long', `${field} is ${bytes} bytes (UTF-8), limit is ${maxBytes}`, field);
+  }
   if (CONTROL_CHARACTERS.test(value)) reject('control_characters', `${field} contains control characters`, field);
+  if (LONE_SURROGATE.test(value)) reject('invalid_field_value', `${field} contains a lone UTF-16 surrogate`, field);
   return value;
 }
 
@@ -220,6 +241,9 @@ function optionalNumber(value: unknown, field: string): number | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value)) {
     reject('invalid_field_type', `${field} must be a finite number, got ${describeType(value)}`, field);
+  }
+  if (value < NUMBER_RANGE.min || value > NUMBER_RANGE.max) {
+    reject('invalid_field_value', `${field} is ${value}, must be from ${NUMBER_RANGE.min} to ${NUMBER_RANGE.max.toLocaleString('en-US')}`, field);
   }
   return value;
 }
@@ -232,7 +256,7 @@ function parseProduct(value: unknown, camel: boolean): Product {
   const product: Product = {};
   for (const key of ['id', 'name', 'category', 'brand'] as const) {
     const text = raw[key] === undefined || typeof raw[key] !== 'number' ? raw[key] : String(raw[key]);
-    const parsed = optionalString(text, `product.${key}`, MAX_LENGTH.product_field);
+    const parsed = optionalString(text, `product.${key}`, MAX_FIELD_BYTES.product_field);
     if (parsed !== undefined) product[key] = parsed;
   }
   const price = optionalNumber(raw.price, 'product.price');
@@ -255,7 +279,7 @@ function parseTimestamp(value: unknown, options: ValidationOptions): { timestamp
     if (!ISO_TIMESTAMP.test(value)) reject('invalid_timestamp', `timestamp "${value.slice(0, 40)}" is not ISO-8601`, 'timestamp');
     const hasZone = /(?:Z|[+-]\d{2}:?\d{2})$/.test(value);
     eventTimeMs = Date.parse(hasZone ? value : `${value}Z`);
-    if (Number.isNaN(eventTimeMs)) reject('invalid_timestamp', `timestamp "${value.slice(0, 40)}" is not a valid date`, 'timestamp');
+    if (Number.isNaN(eventTimeMs) || !isCalendarTime(value)) reject('invalid_timestamp', `timestamp "${value.slice(0, 40)}" is not a valid date`, 'timestamp');
     timestamp = value;
   } else {
     return reject('invalid_field_type', `timestamp must be an ISO-8601 string, got ${describeType(value)}`, 'timestamp');
@@ -267,6 +291,19 @@ function parseTimestamp(value: unknown, options: ValidationOptions): { timestamp
     reject('stale_timestamp', `timestamp is older than ${Math.round(options.maxEventAgeMs / 3_600_000)} h`, 'timestamp');
   }
   return { timestamp, eventTimeMs };
+}
+
+/**
+ * True when the date and time of an ISO-8601 text exist: `Date.parse` rolls `2024-02-31` over to
+ * March 2 and accepts hour 24, which would put an event in a minute it never had.
+ */
+function isCalendarTime(text: string): boolean {
+  const [year, month, day, hour, minute, second] = [text.slice(0, 4), text.slice(5, 7), text.slice(8, 10), text.slice(11, 13), text.slice(14, 16), text.slice(17, 19)].map(Number) as [number, number, number, number, number, number];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return false;
+  if (hour > 23 || minute > 59 || (text.length > 17 && text[16] === ':' && second > 59)) return false;
+  const zone = /([+-])(\d{2}):?(\d{2})$/.exec(text);
+  return zone === null || (Number(zone[2]) <= 23 && Number(zone[3]) <= 59);
 }
 
 function describeType(value: unknown): string {

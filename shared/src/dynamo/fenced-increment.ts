@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { StoreWriteError } from '../contract/errors';
+import { isPermanentError, StoreWriteError } from '../contract/errors';
 import { mapWithConcurrency } from '../runtime/concurrency';
 import { sequenceKey } from '../runtime/kinesis';
 
@@ -109,24 +109,30 @@ export async function addFenced(
 /** Items written concurrently by `addFencedItems`. */
 const WRITE_CONCURRENCY = 16;
 
-/**
- * Adds every item's contributions with `addFenced`, 16 items at a time. Items whose write
- * failed after retries come back in `failed` (their first contribution is where the batch must
- * be redelivered from); `written` counts the items that changed.
- */
+export interface FencedItemsResult<K extends Record<string, string>> {
+  /** Items whose write failed transiently: the batch is redelivered from their first contribution. */
+  failed: FencedItem<K>[];
+  /** Items the store can never hold (permanent errors): reported, not retried. */
+  unwritable: FencedItem<K>[];
+  errors: unknown[];
+  /** Items that changed. */
+  written: number;
+}
+
+/** Adds every item's contributions with `addFenced`, 16 items at a time. */
 export async function addFencedItems<K extends Record<string, string>>(
   client: DynamoDBDocumentClient,
   tableName: string,
   shardId: string,
   items: readonly FencedItem<K>[],
   stats: FenceStats,
-): Promise<{ failed: FencedItem<K>[]; errors: unknown[]; written: number }> {
-  const result = { failed: [] as FencedItem<K>[], errors: [] as unknown[], written: 0 };
+): Promise<FencedItemsResult<K>> {
+  const result: FencedItemsResult<K> = { failed: [], unwritable: [], errors: [], written: 0 };
   await mapWithConcurrency(items, WRITE_CONCURRENCY, async (item) => {
     try {
       if (await addFenced(client, { tableName, key: item.key, shardId, ttl: item.ttl }, item.contributions, stats)) result.written++;
     } catch (error) {
-      result.failed.push(item);
+      (isPermanentError(error) ? result.unwritable : result.failed).push(item);
       result.errors.push(error);
     }
   });

@@ -4,8 +4,8 @@ import { lambdaRecord, pageView, streamRecord } from '../../../testkit/records';
 const NOW = Date.parse('2026-11-22T10:16:00.000Z');
 const options: ValidationOptions = { nowMs: NOW, maxFutureSkewMs: 300_000, maxEventAgeMs: 7 * 86_400_000, maxRecordBytes: 1_048_576 };
 const origin = { shardId: 'shardId-000000000001', sequenceNumber: '49600000000000000000000000000000000000000000000000000001' };
-const decode = (data: string | Uint8Array | Record<string, unknown>) =>
-  decodeEvent(typeof data === 'string' ? Buffer.from(data) : data instanceof Uint8Array ? data : Buffer.from(JSON.stringify(data)), origin, options);
+const decode = (data: string | Uint8Array | Record<string, unknown>, nowMs = NOW) =>
+  decodeEvent(typeof data === 'string' ? Buffer.from(data) : data instanceof Uint8Array ? data : Buffer.from(JSON.stringify(data)), origin, { ...options, nowMs });
 
 describe('event contract', () => {
   it('accepts a canonical page_view and normalizes its page to the path', () => {
@@ -78,6 +78,16 @@ describe('event contract', () => {
     ['control characters in page_url', pageView({ page_url: '/p/1\u0000\r\nSet-Cookie: x' }), 'control_characters', 'page_url'],
     ['a string value', pageView({ value: '12.50' }), 'invalid_field_type', 'value'],
     ['a product that is not an object', pageView({ product: 'sku-1' }), 'invalid_field_type', 'product'],
+    ['a value at 2^53 or above (the document client cannot marshal it)', pageView({ event_type: 'purchase', value: 1e16 }), 'invalid_field_value', 'value'],
+    ['a value above one billion', pageView({ event_type: 'purchase', value: 1_000_000_001 }), 'invalid_field_value', 'value'],
+    ['a negative value', pageView({ event_type: 'purchase', value: -5 }), 'invalid_field_value', 'value'],
+    ['a product price out of range', pageView({ product: { id: '1', price: 1e16 } }), 'invalid_field_value', 'product.price'],
+    ['a discount price out of range', pageView({ product: { id: '1', discount_price: 9007199254740993 } }), 'invalid_field_value', 'product.discount_price'],
+    ['a page_url of 2,001 "é" (4,002 UTF-8 bytes, over the 2,048-byte key limit)', pageView({ page_url: `/${'é'.repeat(2001)}` }), 'field_too_long', 'page_url'],
+    ['a session_id of 100 "€" (300 bytes)', pageView({ session_id: '€'.repeat(100) }), 'field_too_long', 'session_id'],
+    ['an impossible date (February 31)', pageView({ timestamp: '2026-02-31T10:00:00Z' }), 'invalid_timestamp', 'timestamp'],
+    ['hour 24', pageView({ timestamp: '2026-11-22T24:00:00Z' }), 'invalid_timestamp', 'timestamp'],
+    ['a lone surrogate in session_id', '{"event_type":"click","session_id":"s\\ud800x","timestamp":"2026-11-22T10:15:00Z"}', 'invalid_field_value', 'session_id'],
   ])('rejects %s', (_case, data, reason, field) => {
     it(`with reason ${reason}`, () => {
       const result = decode(data as string | Uint8Array | Record<string, unknown>);
@@ -85,6 +95,13 @@ describe('event contract', () => {
       expect(result).toMatchObject({ reason, ...(field === undefined ? {} : { field }) });
       expect(result.ok === false && result.message.length).toBeGreaterThan(0);
     });
+  });
+
+  it('accepts the edges of the ranges: a value of exactly one billion, 2,048 bytes of path, February 29 of a leap year, a paired surrogate', () => {
+    expect(decode(pageView({ event_type: 'purchase', value: 1_000_000_000 })).ok).toBe(true);
+    expect(decode(pageView({ page_url: `/${'a'.repeat(2047)}` })).ok).toBe(true);
+    expect(decode(pageView({ timestamp: '2024-02-29T10:15:00Z' }), Date.parse('2024-02-29T10:16:00Z')).ok).toBe(true);
+    expect(decode(pageView({ session_id: 'shopper-😀' })).ok).toBe(true);
   });
 
   it('accepts a timestamp exactly at the 5-minute future limit', () => {

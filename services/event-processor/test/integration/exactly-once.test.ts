@@ -46,7 +46,7 @@ async function snapshot(names: ReturnType<typeof resourceNames>) {
   const tables: Record<string, unknown[]> = {};
   for (const [key, table] of Object.entries(names.tables)) {
     const { Items = [] } = await client.send(new ScanCommand({ TableName: table, ConsistentRead: true }));
-    tables[key] = Items.map((item) => Object.fromEntries(Object.entries(item).filter(([name]) => !name.startsWith('fence#') && name !== 'seen_events')))
+    tables[key] = Items.map((item) => Object.fromEntries(Object.entries(item).filter(([name]) => !name.startsWith('fence#') && name !== 'seen_events' && name !== 'version')))
       .map((item) => JSON.stringify(item, Object.keys(item).sort()))
       .sort();
   }
@@ -138,8 +138,8 @@ describe('event-processor exactly-once effect (dynalite)', () => {
       loadSessions: (ids) => store.loadSessions(ids),
       saveSessions: async (items) => {
         if (!throttled) return store.saveSessions(items);
-        const result = await store.saveSessions(items.filter((item) => item.session_id !== failingSession));
-        return { failed: new Set([...result.failed, failingSession]), errors: [new Error('ProvisionedThroughputExceededException')] };
+        const result = await store.saveSessions(items.filter(({ item }) => item.session_id !== failingSession));
+        return { ...result, failed: new Set([...result.failed, failingSession]), errors: [new Error('ProvisionedThroughputExceededException')] };
       },
       applyIncrements: (table, shardId, items) => store.applyIncrements(table, shardId, items),
     }));
@@ -180,5 +180,50 @@ describe('event-processor exactly-once effect (dynalite)', () => {
     await Promise.all([run.invoke(shardA.slice(10)), run.invoke(shardB.slice(20))]);
     const all = (await run.snapshot()).counters!.map((item) => JSON.parse(item as string)).filter((item) => item.metric_name === 'events#all');
     expect(all.reduce((sum, item) => sum + item.count, 0)).toBe(58);
+  });
+
+  it('never lets a late write of an earlier attempt overwrite newer state (conditional, versioned session writes)', async () => {
+    // The first attempt's session write is held back until a later attempt (the redelivery with
+    // more records) has written; then it lands. Unconditional puts would lose the later events.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let hold = true;
+    const run = await pipeline((store) => ({
+      loadSessions: (ids) => store.loadSessions(ids),
+      saveSessions: async (writes) => {
+        if (!hold) return store.saveSessions(writes);
+        hold = false;
+        await held;
+        return store.saveSessions(writes);
+      },
+      applyIncrements: (table, shardId, items) => store.applyIncrements(table, shardId, items),
+    }));
+    const first = run.invoke(records.slice(0, 20));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await run.invoke(records)).toEqual({ batchItemFailures: [] });
+    release();
+    expect(await first).toEqual({ batchItemFailures: [] });
+    expect(await run.snapshot()).toEqual(reference);
+    const conflicts = run.metricLines.map((line) => JSON.parse(line)).filter((line) => line.SessionWriteConflicts !== undefined);
+    expect(conflicts.reduce((sum, line) => sum + line.SessionWriteConflicts, 0)).toBeGreaterThan(0);
+  });
+
+  it('rejects a value the store cannot hold on its own record; every other event of the batch is applied', async () => {
+    const run = await pipeline();
+    const poisoned = [...records.slice(0, 10), streamRecord(pageView({ event_id: 'huge', session_id: 'session-1', event_type: 'purchase', value: 1e16, timestamp: '2026-11-22T10:11:00Z' })), ...records.slice(10)];
+    expect(await run.invoke(poisoned)).toEqual({ batchItemFailures: [] });
+    expect(await run.snapshot()).toEqual(reference);
+    const invalid = run.metricLines.map((line) => JSON.parse(line)).filter((line) => line.InvalidRecords !== undefined);
+    expect(invalid.map((line) => line.Reason).sort()).toEqual(['invalid_field_value', 'invalid_json']);
+  });
+
+  it('counts a custom event type named "all" under its own counter, never into the total', async () => {
+    const run = await pipeline();
+    await run.invoke([streamRecord(pageView({ event_id: 'custom-all', session_id: 's-all', event_type: 'all', timestamp: '2026-11-22T10:11:00Z' }))]);
+    const counters = (await run.snapshot()).counters!.map((item) => JSON.parse(item as string) as { metric_name: string; count: number });
+    expect(counters.map(({ metric_name, count }) => [metric_name, count]).sort()).toEqual([
+      ['events#all', 1],
+      ['events#custom#all', 1],
+    ]);
   });
 });
