@@ -27,3 +27,11 @@ export function closeServer(server: Server): Promise<void> {
     (server as Server & { closeAllConnections?: () => void }).closeAllConnections?.();
   });
 }
+
+/**
+ * The `Host` headers a loopback server answers: `127.0.0.1:<port>` and `localhost:<port>`. Any
+ * other name pointing at 127.0.0.1 is a DNS-rebinding attempt from a web page, refused.
+ */
+export function loopbackHosts(port: number): ReadonlySet<string> {
+  return new Set([`${HOST}:${port}`, `localhost:${port}`]);
+}

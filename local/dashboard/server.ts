@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import path from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DASHBOARD, type DashboardDefinition, type ResourceNames } from '@clickstream/shared';
-import { closeServer, HOST, listen } from '../net';
+import { closeServer, HOST, listen, loopbackHosts } from '../net';
 import type { LocalTelemetry } from '../telemetry';
 import { businessViews } from './business';
 import { dashboardNames, localDashboard, metricKeys, RANGES_MINUTES, type LocalDashboard } from './definition';
@@ -81,7 +81,9 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     return { fromMs, toMs, periodSeconds, widgets: Object.fromEntries(widgets.map((widget) => [widget.id, widgetData(widget, points, range)])) };
   };
 
+  let allowedHosts: ReadonlySet<string> = new Set();
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    if (!allowedHosts.has(String(request.headers.host ?? '').toLowerCase())) return sendJson(response, 403, { error: `Host ${JSON.stringify(request.headers.host ?? '')} is not this dashboard: open it at 127.0.0.1 or localhost` });
     const url = new URL(request.url ?? '/', `http://${HOST}`);
     if (request.method !== 'GET' && request.method !== 'HEAD') return sendJson(response, 405, { error: 'only GET' });
     switch (url.pathname) {
@@ -112,6 +114,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     });
   });
   const port = await listen(server, options.port, 'use --dashboard-port or CLICKSTREAM_DASHBOARD_PORT');
+  allowedHosts = loopbackHosts(port);
   const url = `http://${HOST}:${port}/`;
   return {
     url,

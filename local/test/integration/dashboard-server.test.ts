@@ -36,6 +36,25 @@ it('listens on 127.0.0.1 and serves the page and uPlot from node_modules', async
   expect((await get('/app.js')).type).toMatch(/javascript/);
 });
 
+it('answers only Host 127.0.0.1:<port> and localhost:<port> (no DNS rebinding)', async () => {
+  const { request } = await import('node:http');
+  const status = (host: string) =>
+    new Promise<number>((resolve, reject) => {
+      const url = new URL(server.url);
+      request({ host: url.hostname, port: url.port, path: '/api/dashboard', headers: { host } }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      })
+        .on('error', reject)
+        .end();
+    });
+  const port = new URL(server.url).port;
+  expect(await status(`127.0.0.1:${port}`)).toBe(200);
+  expect(await status(`localhost:${port}`)).toBe(200);
+  expect(await status(`attacker.example:${port}`)).toBe(403);
+  expect(await status('127.0.0.1')).toBe(403);
+});
+
 it('resolves search widgets against the datapoints dimensions, bucketed per period', async () => {
   const now = Date.now();
   points.push(
