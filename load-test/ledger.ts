@@ -44,6 +44,8 @@ export class Ledger {
   /** Partition keys (session ids) of rejected records, to tell the run's quarantine lines from others'. */
   readonly rejectedPartitionKeys = new Set<string>();
   readonly botSessions = new Set<string>();
+  /** Accepted page views and events per page path and event-time minute (`<path>\u0000<minute>`). */
+  readonly pages = new Map<string, { pageViews: number; events: number }>();
   /** Bot sessions' accepted events per event-time minute (what the session_rate rule judges). */
   readonly botMinuteCounts = new Map<string, Map<string, number>>();
   accepted = 0;
@@ -65,26 +67,36 @@ export class Ledger {
         return;
       }
       this.bytes += Buffer.byteLength(record.data);
-      const reason = record.kind === 'invalid' ? expectedRejection(record.data, nowMs) : undefined;
+      const reason = record.expected !== undefined ? (record.expected === 'accepted' ? undefined : record.expected) : record.kind === 'invalid' ? expectedRejection(record.data, nowMs) : undefined;
       if (reason !== undefined) {
         this.rejected++;
         increment(this.rejectedByReason, reason);
         this.rejectedPartitionKeys.add(record.partitionKey);
         return;
       }
-      const type = record.eventType ?? String((JSON.parse(record.data) as { event_type?: string }).event_type);
+      // A record made invalid on purpose (a future timestamp) is accepted when the run's events are
+      // backdated: it counts in the minute of the timestamp it carries.
+      const sent = record.kind === 'invalid' || record.eventType === undefined ? (JSON.parse(record.data) as { event_type?: string; eventName?: string; timestamp?: string }) : undefined;
+      const type = record.eventType ?? String(sent?.event_type ?? sent?.eventName);
+      const eventTimeMs = sent?.timestamp === undefined ? record.eventTimeMs : Date.parse(sent.timestamp);
       this.accepted++;
       increment(this.acceptedByType, type);
-      increment(this.acceptedByMinute, minuteWindow(record.eventTimeMs));
+      increment(this.acceptedByMinute, minuteWindow(eventTimeMs));
+      if (record.pagePath !== undefined) {
+        const page = this.pages.get(`${record.pagePath}\u0000${minuteWindow(eventTimeMs)}`) ?? { pageViews: 0, events: 0 };
+        page.events++;
+        if (type === 'page_view') page.pageViews++;
+        this.pages.set(`${record.pagePath}\u0000${minuteWindow(eventTimeMs)}`, page);
+      }
       increment(this.sessionEvents, record.sessionId);
       if (record.kind === 'bot') {
         this.botSessions.add(record.sessionId);
         let minutes = this.botMinuteCounts.get(record.sessionId);
         if (minutes === undefined) this.botMinuteCounts.set(record.sessionId, (minutes = new Map()));
-        increment(minutes, minuteWindow(record.eventTimeMs));
+        increment(minutes, minuteWindow(eventTimeMs));
       }
-      if (record.eventTimeMs < this.firstEventMs) this.firstEventMs = record.eventTimeMs;
-      if (record.eventTimeMs > this.lastEventMs) this.lastEventMs = record.eventTimeMs;
+      if (eventTimeMs < this.firstEventMs) this.firstEventMs = eventTimeMs;
+      if (eventTimeMs > this.lastEventMs) this.lastEventMs = eventTimeMs;
     });
   }
 

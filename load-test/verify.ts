@@ -7,7 +7,7 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { sleep } from '@clickstream/shared';
 import { hourPrefixes, listArchiveKeys, readArchiveLines, type ArchiveLine, type QuarantineLine } from '../services/archiver/src/contract';
 import { DEFAULT_SESSION_RATE_PER_MINUTE } from '../services/anomaly-detector/src/contract';
-import { ALL_EVENTS_COUNTER, counterName, counterTotals as readCounters, sessionEventCounts } from '../services/event-processor/src/contract';
+import { ALL_EVENTS_COUNTER, counterName, counterTotals as readCounters, pageKey, readPageMetrics, sessionEventCounts } from '../services/event-processor/src/contract';
 import type { Ledger } from './ledger';
 import type { Target } from './targets';
 
@@ -86,6 +86,17 @@ export async function verify(target: Target, ledger: Ledger, baseline: Baseline,
   }
   add('session-metrics: one item per session of the accepted events', found === sessionIds.length, `${found} of ${sessionIds.length} sessions (BatchGetItem by key)`);
   add('session-metrics: event_count equals events sent per session', wrongCounts.length === 0, wrongCounts.length === 0 ? `${sessionIds.length} sessions` : `${wrongCounts.length} sessions differ, e.g. ${wrongCounts.filter(Boolean).join('; ')}`);
+
+  // Page metrics: page views and events per page and minute, as sent.
+  if (ledger.pages.size > 0) {
+    const stored = await readPageMetrics({ client: target.dynamo, tables: target.tables }, [...ledger.pages.keys()].map((key) => pageKey(...(key.split('\u0000') as [string, string]))));
+    const wrongPages: string[] = [];
+    for (const [key, expected] of ledger.pages) {
+      const actual = stored.get(key) ?? { page_views: 0, events: 0 };
+      if (actual.page_views !== expected.pageViews || actual.events !== expected.events) wrongPages.push(`${key.replace('\u0000', ' @ ')} ${actual.page_views}/${actual.events} ≠ ${expected.pageViews}/${expected.events}`);
+    }
+    add('page-metrics: page views and events per page and minute', wrongPages.length === 0, wrongPages.length === 0 ? `${ledger.pages.size} page-minutes` : `${wrongPages.length} differ, e.g. ${wrongPages.slice(0, 3).join('; ')}`);
+  }
 
   if (target.services.has('archiver')) await verifyArchive(target, ledger, add);
   if (target.services.has('anomaly-detector')) await verifyAlerts(target, ledger, runStartedMs, add);

@@ -61,6 +61,11 @@ export interface LocalStackOptions {
   logLevel?: LogLevel;
   /** Serve the local dashboard page on this 127.0.0.1 port (0 picks a free one); none when undefined. */
   dashboardPort?: number;
+  /**
+   * Endpoints the services' handlers use instead of the emulators' own (fault-injection proxies
+   * in tests and `npm run chaos`); provisioning and the mappings still talk to the emulators.
+   */
+  serviceEndpoints?: Partial<LocalManifest['endpoints']>;
 }
 
 export interface LocalStack {
@@ -207,7 +212,8 @@ interface MappingContext {
 
 /** Step 3: a service's handler, loaded with the environment cdktf gives its Lambda, behind its mapping. */
 async function createMapping(service: ServiceName, context: MappingContext): Promise<EventSourceMapping> {
-  const { names, resources, clients, options, logLevel, endpoints } = context;
+  const { names, resources, clients, options, logLevel } = context;
+  const endpoints = { ...context.endpoints, ...options.serviceEndpoints };
   const functionName = names.functions[service];
   const sink = context.telemetry.sink(functionName);
   const env = {

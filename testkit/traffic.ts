@@ -29,6 +29,13 @@ export interface TrafficRecord {
   eventType?: string;
   sessionId: string;
   eventTimeMs: number;
+  /** The page path the event carries (what page metrics aggregate by), for verification. */
+  pagePath?: string;
+  /**
+   * For hand-made hostile records: what the event contract says the pipeline must do with it,
+   * a rejection reason or `accepted`. The ledger takes it as given instead of judging the bytes.
+   */
+  expected?: string;
 }
 
 const PAGES = ['/', '/category/shoes', '/category/bags', '/category/sale', '/search', '/about', '/blog/summer-style', '/help/shipping'] as const;
@@ -120,7 +127,7 @@ export class TrafficModel {
       if (step.product) canonical.product = { ...step.product, discount_price: this.random() < 0.2 ? Math.round(step.product.price * 80) / 100 : undefined };
       if (step.type === 'purchase' && step.product) canonical.value = step.product.price;
       if (step.query) canonical.search_query = step.query;
-      records.push({ partitionKey: sessionId, data: JSON.stringify(camel ? toCamelCase(canonical) : canonical), kind: isBot ? 'bot' : 'valid', eventType: step.type, sessionId, eventTimeMs: time });
+      records.push({ partitionKey: sessionId, data: JSON.stringify(camel ? toCamelCase(canonical) : canonical), kind: isBot ? 'bot' : 'valid', eventType: step.type, sessionId, eventTimeMs: time, pagePath: step.page });
     }
     return records;
   }

@@ -128,6 +128,18 @@ export async function sessionEventCounts(reader: TablesReader, sessionIds: reado
   return new Map(read.items.map((item) => [item.session_id as string, Number(item.event_count ?? 0)]));
 }
 
+export interface PageCounts {
+  page_views: number;
+  events: number;
+}
+
+/** `page_views` and `events` of the given page-minute items (BatchGetItem by key); absent items are absent. */
+export async function readPageMetrics(reader: TablesReader, keys: readonly PageKey[]): Promise<Map<string, PageCounts>> {
+  const read = await batchGetItems(reader.client, reader.tables.pageMetrics, keys, { readRequests: 0 }, ['page_url', 'window_start', 'page_views', 'events']);
+  if (read.failedKeys.length > 0) throw new Error(`could not read ${read.failedKeys.length} page items: ${String((read.errors[0] as Error | undefined)?.message ?? 'throttled')}`);
+  return new Map(read.items.map((item) => [`${String(item.page_url)}\u0000${String(item.window_start)}`, { page_views: Number(item.page_views ?? 0), events: Number(item.events ?? 0) }]));
+}
+
 /**
  * `count` per metric name summed over windows `fromWindow`..`toWindow` (inclusive), one paginated
  * Query per metric name.
