@@ -63,9 +63,10 @@ export interface LocalStackOptions {
   dashboardPort?: number;
   /**
    * Endpoints the services' handlers use instead of the emulators' own (fault-injection proxies
-   * in tests and `npm run chaos`); provisioning and the mappings still talk to the emulators.
+   * in tests and `npm run chaos`), given the emulators' endpoints once they listen; provisioning
+   * and the mappings still talk to the emulators directly.
    */
-  serviceEndpoints?: Partial<LocalManifest['endpoints']>;
+  serviceEndpoints?: (emulators: LocalManifest['endpoints']) => Promise<Partial<LocalManifest['endpoints']>>;
 }
 
 export interface LocalStack {
@@ -119,8 +120,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const resources = await provision(clients, names, shardCount);
     const checkpoints: CheckpointStore = dataDir ? new FileCheckpointStore(path.join(dataDir, 'checkpoints.json')) : new MemoryCheckpointStore();
     const services = options.services ?? availableServices();
+    const serviceEndpoints = { ...endpoints, ...(await options.serviceEndpoints?.(endpoints)) };
     for (const service of services) {
-      running.mappings.set(service, await createMapping(service, { options, names, project, environment, logLevel, endpoints, resources, clients, checkpoints, telemetry: running.telemetry }));
+      running.mappings.set(service, await createMapping(service, { options, names, project, environment, logLevel, endpoints: serviceEndpoints, resources, clients, checkpoints, telemetry: running.telemetry }));
     }
     await Promise.all([...running.mappings.values()].map((mapping) => mapping.start()));
     if (options.dashboardPort !== undefined) {
@@ -199,6 +201,7 @@ function localClients(config: ClientConfig): ProvisionClients {
 
 interface MappingContext {
   options: LocalStackOptions;
+  /** What the services' handlers talk to. */
   names: ResourceNames;
   project: string;
   environment: string;
@@ -212,8 +215,7 @@ interface MappingContext {
 
 /** Step 3: a service's handler, loaded with the environment cdktf gives its Lambda, behind its mapping. */
 async function createMapping(service: ServiceName, context: MappingContext): Promise<EventSourceMapping> {
-  const { names, resources, clients, options, logLevel } = context;
-  const endpoints = { ...context.endpoints, ...options.serviceEndpoints };
+  const { names, resources, clients, options, logLevel, endpoints } = context;
   const functionName = names.functions[service];
   const sink = context.telemetry.sink(functionName);
   const env = {

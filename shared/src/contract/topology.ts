@@ -120,8 +120,10 @@ const consumerDefaults: ConsumerSettings = {
   // The sequence-number fences assume one batch in flight per shard: keep this at 1.
   parallelizationFactor: 1,
   bisectBatchOnFunctionError: true,
-  maximumRetryAttempts: 3,
-  maximumRecordAgeInSeconds: 3600,
+  // Only transient failures fail an invocation (the handlers quarantine what is permanently bad),
+  // so retry until the dependency is back; a stuck shard shows as iterator age, and alarms.
+  maximumRetryAttempts: -1,
+  maximumRecordAgeInSeconds: -1,
   reportBatchItemFailures: true,
   timeoutSeconds: 60,
   memorySizeMb: 256,
