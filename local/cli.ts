@@ -150,9 +150,10 @@ function statusLine(stack: LocalStack, demo: DemoTraffic | undefined): string {
     const behind = Math.max(0, ...mapping.shards().map((shard) => shard.millisBehindLatest));
     parts.push(`${service}: ${mapping.stats.recordsDelivered} records, ${mapping.stats.functionErrors} errors, ${mapping.stats.recordsDiscarded} discarded, ${behind} ms behind`);
   }
-  const invalid = stack.telemetry.sum('Clickstream', 'InvalidRecords');
+  // Every service sees every invalid record; the archiver's count is the one of records quarantined.
+  const invalid = stack.telemetry.sum('Clickstream', 'QuarantinedRecords', { Service: 'archiver' });
   const demoPart = demo ? ` | demo sent ${demo.sent}${demo.failed ? `, ${demo.failed} failed` : ''}` : '';
-  return `[${new Date().toISOString().slice(11, 19)}] ${parts.join(' | ')} | invalid ${invalid}${demoPart}\n`;
+  return `[${new Date().toISOString().slice(11, 19)}] ${parts.join(' | ')} | quarantined ${invalid}${demoPart}\n`;
 }
 
 main().catch((error: unknown) => {
