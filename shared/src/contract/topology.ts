@@ -120,8 +120,10 @@ const consumerDefaults: ConsumerSettings = {
   // The sequence-number fences assume one batch in flight per shard: keep this at 1.
   parallelizationFactor: 1,
   bisectBatchOnFunctionError: true,
-  maximumRetryAttempts: 3,
-  maximumRecordAgeInSeconds: 3600,
+  // Transient failures retry until the dependency is back (bisect and the handlers' own quarantine
+  // keep a poison record from blocking a shard); only the stream's retention ends a retry.
+  maximumRetryAttempts: -1,
+  maximumRecordAgeInSeconds: -1,
   reportBatchItemFailures: true,
   timeoutSeconds: 60,
   memorySizeMb: 256,
