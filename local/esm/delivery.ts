@@ -14,7 +14,7 @@ import {
 } from './decision';
 import type { ShardInvoker } from './invoker';
 import { arrivalMs, toLambdaEvent, type FunctionIdentity } from './lambda-event';
-import { onFailureRecord, type OnFailureDestination } from './on-failure';
+import { onFailureRecord, type DiscardedBatch, type OnFailureDestination } from './on-failure';
 import type { MappingStats } from './stats';
 import { pause } from './timing';
 
@@ -104,7 +104,7 @@ export class BatchDelivery {
    * false when the mapping stops first (the records are not checkpointed and are read again).
    */
   private async discard(records: KinesisRecord[], condition: DiscardCondition, invokeCount: number, functionError?: string): Promise<boolean> {
-    const { fn, shardId, streamArn, stats, logger, signal } = this.options;
+    const { fn, shardId, streamArn, stats, logger } = this.options;
     const failure = onFailureRecord({
       functionArn: fn.functionArn,
       streamArn,
@@ -116,21 +116,28 @@ export class BatchDelivery {
       nowMs: this.options.now(),
     });
     const invocation = toLambdaEvent(records, shardId, streamArn, fn);
-    for (let attempt = 1; this.options.onFailure !== undefined; attempt++) {
-      try {
-        await this.options.onFailure.send({ mappingUuid: this.options.mappingUuid, failure, invocation });
-        break;
-      } catch (error) {
-        if (signal.aborted) return false;
-        logger.warn({ err: error, attempt, ...failure.KinesisBatchInfo }, 'could not write the on-failure record; retrying');
-        await pause(retryDelayMs(attempt, this.options.settings), signal);
-        if (signal.aborted) return false;
-      }
-    }
+    if (!(await this.writeOnFailure({ mappingUuid: this.options.mappingUuid, failure, invocation }))) return false;
     stats.recordsDiscarded += records.length;
     stats.batchesDiscarded++;
     logger.error({ ...failure.KinesisBatchInfo, condition }, 'records discarded to the on-failure destination');
     return true;
+  }
+
+  /** Sends to the destination until it succeeds; false if the mapping stops first. */
+  private async writeOnFailure(batch: DiscardedBatch): Promise<boolean> {
+    const { onFailure, logger, signal } = this.options;
+    if (onFailure === undefined) return true;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await onFailure.send(batch);
+        return true;
+      } catch (error) {
+        if (signal.aborted) return false;
+        logger.warn({ err: error, attempt, ...batch.failure.KinesisBatchInfo }, 'could not write the on-failure record; retrying');
+        await pause(retryDelayMs(attempt, this.options.settings), signal);
+        if (signal.aborted) return false;
+      }
+    }
   }
 }
 

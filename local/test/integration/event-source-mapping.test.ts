@@ -4,7 +4,7 @@ import type { KinesisStreamEvent } from 'aws-lambda';
 import { CONSUMERS, createKinesisClient, createLogger, createS3Client, putRecords, sleep } from '@clickstream/shared';
 import { startFauxqs, startKinesis, type Emulator } from '../../emulators';
 import { MemoryCheckpointStore } from '../../esm/checkpoints';
-import { EventSourceMapping, type LambdaInvoke, type MappingSettings, type S3OnFailureObject } from '../../esm/event-source-mapping';
+import { EventSourceMapping, type LambdaInvoke, type MappingSettings, type OnFailureDestination, type S3OnFailureObject } from '../../esm/event-source-mapping';
 import { S3OnFailureDestination } from '../../esm/on-failure';
 
 const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 /** A one-shard stream with `count` records `r0…`, and a mapping on it driving `invoke`. */
-async function setup(count: number, invoke: LambdaInvoke, settings: Partial<MappingSettings> = {}, now?: () => number) {
+async function setup(count: number, invoke: LambdaInvoke, settings: Partial<MappingSettings> = {}, now?: () => number, wrap: (destination: OnFailureDestination) => OnFailureDestination = (destination) => destination) {
   const streamName = `esm-${streamCount++}`;
   await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: 1 }));
   let arn: string | undefined;
@@ -50,7 +50,7 @@ async function setup(count: number, invoke: LambdaInvoke, settings: Partial<Mapp
     kinesis,
     invoke,
     checkpoints,
-    onFailure: new S3OnFailureDestination(s3, bucket),
+    onFailure: wrap(new S3OnFailureDestination(s3, bucket)),
     logger: createLogger({ service: 'esm-test', level: 'silent' }),
     pollIntervalMs: 20,
     retryDelayMs: 5,
@@ -110,7 +110,7 @@ describe('local event source mapping (kinesalite + fauxqs S3)', () => {
 
   it('without bisect, re-polls from the lowest reported failure, with more records than the failed batch', async () => {
     const batches: string[][] = [];
-    const { mapping, checkpoints } = await setup(25, async (event) => {
+    const { mapping } = await setup(25, async (event) => {
       batches.push(payloads(event));
       return batches.length === 1 ? reportR6AndR3(event) : { batchItemFailures: [] };
     }, { bisectBatchOnFunctionError: false });
@@ -118,7 +118,6 @@ describe('local event source mapping (kinesalite + fauxqs S3)', () => {
     expect(batches[0]).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9']);
     expect(batches[1]).toEqual(['r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10', 'r11', 'r12']);
     expect(mapping.stats.partialFailures).toBe(1);
-    expect(checkpoints.get('fn', 'shardId-000000000000')).toBeDefined();
   });
 
   it('with bisect, cuts the batch at the lowest reported failure and retries only the remaining records', async () => {
@@ -199,6 +198,23 @@ describe('local event source mapping (kinesalite + fauxqs S3)', () => {
     expect(stored?.object.responseContext).toBeUndefined();
     expect(stored?.object.KinesisBatchInfo.batchSize).toBe(3);
     expect(payloads(stored!.object.payload)).toEqual(['r0', 'r1', 'r2']);
+  });
+
+  it('keeps retrying an on-failure destination that is down, and moves on only once the records are written', async () => {
+    let refusals = 0;
+    const flaky = (destination: OnFailureDestination): OnFailureDestination => ({
+      send: async (batch) => {
+        if (refusals++ < 2) throw new Error('S3 is unreachable');
+        await destination.send(batch);
+      },
+    });
+    const { mapping, bucket, checkpoints } = await setup(2, async () => undefined, { maximumRecordAgeInSeconds: 60 }, () => Date.now() + 3_600_000, flaky);
+    await until(() => mapping.isIdle() && mapping.stats.recordsDiscarded === 2, 'the discard to be written');
+    expect(refusals).toBe(3);
+    expect(mapping.stats.batchesDiscarded).toBe(1);
+    const stored = await onFailureObjects(bucket);
+    expect(stored.map(({ object }) => payloads(object.payload))).toEqual([['r0', 'r1']]);
+    expect(checkpoints.get('fn', 'shardId-000000000000')).toBe(stored[0]!.object.KinesisBatchInfo.endSequenceNumber);
   });
 
   it('fails a batch whose function runs past its timeout, ignores its late result, and retries only after it has settled', async () => {
