@@ -147,8 +147,9 @@ Press Ctrl-C to stop.
 function statusLine(stack: LocalStack, demo: DemoTraffic | undefined): string {
   const parts: string[] = [];
   for (const [service, mapping] of stack.mappings) {
-    const behind = Math.max(0, ...mapping.shards().map((shard) => shard.millisBehindLatest));
-    parts.push(`${service}: ${mapping.stats.recordsDelivered} records, ${mapping.stats.functionErrors} errors, ${mapping.stats.recordsDiscarded} discarded, ${behind} ms behind`);
+    const { recordsDelivered, functionErrors, recordsDiscarded, batchesDiscarded } = mapping.stats;
+    const discarded = recordsDiscarded === 0 ? '0 discarded' : `${recordsDiscarded} discarded in ${batchesDiscarded} batches (npm run replay)`;
+    parts.push(`${service}: ${recordsDelivered} records, ${functionErrors} errors, ${discarded}, ${mapping.millisBehindLatest()} ms behind`);
   }
   // Every service sees every invalid record; the archiver's count is the one of records quarantined.
   const invalid = stack.telemetry.sum('Clickstream', 'QuarantinedRecords', { Service: 'archiver' });

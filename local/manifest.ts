@@ -16,7 +16,8 @@ export interface LocalManifest {
   bucket: string;
   alertsTopicArn: string;
   alertsQueueUrl: string;
-  onFailureQueueUrls: Record<ServiceName, string>;
+  /** Lambda's S3 on-failure destination: discarded batches with their records (`npm run replay`). */
+  onFailureBucket: string;
   functions: Partial<Record<ServiceName, string>>;
   project: string;
   environment: string;

@@ -3,14 +3,13 @@ import { CreateStreamCommand, DescribeStreamSummaryCommand, ResourceInUseExcepti
 import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { keyAttributes, sleep, TABLES, type ResourceNames, type ServiceName, type TableDefinition } from '@clickstream/shared';
+import { keyAttributes, sleep, TABLES, type ResourceNames, type TableDefinition } from '@clickstream/shared';
 
 /** What provisioning created (or found): the ARNs and URLs the local stack wires together. */
 export interface ProvisionedResources {
   streamArn: string;
   alertsTopicArn: string;
   alertsQueueUrl: string;
-  onFailureQueues: Record<ServiceName, { url: string; arn: string }>;
 }
 
 export interface ProvisionClients {
@@ -22,22 +21,22 @@ export interface ProvisionClients {
 }
 
 /**
- * Creates the stream, tables, bucket, topic and queues of the topology; anything that already
- * exists (a restart with a data directory) is kept as it is.
+ * Creates the stream, tables, buckets (archive, and the on-failure bucket that keeps discarded
+ * batches), topic and alerts queue of the topology; anything that already exists (a restart with
+ * a data directory) is kept as it is.
  */
 export async function provision(clients: ProvisionClients, names: ResourceNames, shardCount: number): Promise<ProvisionedResources> {
   const [streamArn] = await Promise.all([
     createStream(clients.kinesis, names.stream, shardCount),
     createTables(clients.dynamodb, names),
-    clients.s3.send(new CreateBucketCommand({ Bucket: names.archiveBucket })).catch(ignoreIf('BucketAlreadyOwnedByYou', 'BucketAlreadyExists')),
+    ...[names.archiveBucket, names.onFailureBucket].map((bucket) =>
+      clients.s3.send(new CreateBucketCommand({ Bucket: bucket })).catch(ignoreIf('BucketAlreadyOwnedByYou', 'BucketAlreadyExists')),
+    ),
   ]);
   const { TopicArn: alertsTopicArn } = await clients.sns.send(new CreateTopicCommand({ Name: names.alertsTopic }));
   const alertsQueue = await createQueue(clients.sqs, names.alertsQueue);
   await clients.sns.send(new SubscribeCommand({ TopicArn: alertsTopicArn, Protocol: 'sqs', Endpoint: alertsQueue.arn }));
-  const onFailureQueues = Object.fromEntries(
-    await Promise.all(Object.entries(names.onFailureQueues).map(async ([service, queueName]) => [service, await createQueue(clients.sqs, queueName)] as const)),
-  ) as Record<ServiceName, { url: string; arn: string }>;
-  return { streamArn, alertsTopicArn: alertsTopicArn!, alertsQueueUrl: alertsQueue.url, onFailureQueues };
+  return { streamArn: streamArn!, alertsTopicArn: alertsTopicArn!, alertsQueueUrl: alertsQueue.url };
 }
 
 async function createStream(kinesis: KinesisClient, streamName: string, shardCount: number): Promise<string> {

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import {
   clientOptions,
   CONSUMERS,
@@ -12,8 +11,6 @@ import {
   createSqsClient,
   DEFAULT_ENVIRONMENT,
   DEFAULT_PROJECT,
-  ENV,
-  functionEnvironment,
   MetricsLogger,
   resourceNames,
   sleep,
@@ -27,9 +24,10 @@ import { startDashboardServer, type DashboardServer } from './dashboard/server';
 import { startDynamoDb, startFauxqs, startKinesis, type Emulator } from './emulators';
 import { FileCheckpointStore, MemoryCheckpointStore, type CheckpointStore } from './esm/checkpoints';
 import { EventSourceMapping, type MappingSettings } from './esm/event-source-mapping';
+import { S3OnFailureDestination, type OnFailureDestination } from './esm/on-failure';
 import { writeManifest, type LocalManifest } from './manifest';
 import { provision, type ProvisionClients, type ProvisionedResources } from './provision';
-import { availableServices, loadServiceHandler } from './services';
+import { availableServices, loadServiceHandler, localFunctionEnvironment } from './services';
 import { LocalTelemetry } from './telemetry';
 
 export type { LocalManifest } from './manifest';
@@ -119,10 +117,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const clients = localClients(clientConfig);
     const resources = await provision(clients, names, shardCount);
     const checkpoints: CheckpointStore = dataDir ? new FileCheckpointStore(path.join(dataDir, 'checkpoints.json')) : new MemoryCheckpointStore();
+    const onFailure = new S3OnFailureDestination(clients.s3, names.onFailureBucket);
     const services = options.services ?? availableServices();
     const serviceEndpoints = { ...endpoints, ...(await options.serviceEndpoints?.(endpoints)) };
     for (const service of services) {
-      running.mappings.set(service, await createMapping(service, { options, names, project, environment, logLevel, endpoints: serviceEndpoints, resources, clients, checkpoints, telemetry: running.telemetry }));
+      running.mappings.set(service, await createMapping(service, { options, names, project, environment, logLevel, endpoints: serviceEndpoints, resources, clients, checkpoints, onFailure, telemetry: running.telemetry }));
     }
     await Promise.all([...running.mappings.values()].map((mapping) => mapping.start()));
     if (options.dashboardPort !== undefined) {
@@ -137,7 +136,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       bucket: names.archiveBucket,
       alertsTopicArn: resources.alertsTopicArn,
       alertsQueueUrl: resources.alertsQueueUrl,
-      onFailureQueueUrls: Object.fromEntries(Object.entries(resources.onFailureQueues).map(([service, queue]) => [service, queue.url])) as Record<ServiceName, string>,
+      onFailureBucket: names.onFailureBucket,
       functions: Object.fromEntries(services.map((service) => [service, names.functions[service]])),
       project,
       environment,
@@ -210,6 +209,8 @@ interface MappingContext {
   resources: ProvisionedResources;
   clients: ProvisionClients;
   checkpoints: CheckpointStore;
+  /** Lambda's S3 on-failure destination: the on-failure bucket of the topology. */
+  onFailure: OnFailureDestination;
   telemetry: LocalTelemetry;
 }
 
@@ -218,20 +219,10 @@ async function createMapping(service: ServiceName, context: MappingContext): Pro
   const { names, resources, clients, options, logLevel, endpoints } = context;
   const functionName = names.functions[service];
   const sink = context.telemetry.sink(functionName);
-  const env = {
-    ...functionEnvironment({ service, project: context.project, environment: context.environment, names, alertsTopicArn: resources.alertsTopicArn, logLevel }),
-    [ENV.region]: LOCAL_REGION,
-    [ENV.accessKeyId]: LOCAL_CREDENTIALS.accessKeyId,
-    [ENV.secretAccessKey]: LOCAL_CREDENTIALS.secretAccessKey,
-    [ENV.endpointKinesis]: endpoints.kinesis,
-    [ENV.endpointDynamoDb]: endpoints.dynamodb,
-    [ENV.endpointS3]: endpoints.s3,
-    [ENV.endpointSns]: endpoints.sns,
-    [ENV.endpointSqs]: endpoints.sqs,
-  };
+  const local = { project: context.project, environment: context.environment, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoints, alertsTopicArn: resources.alertsTopicArn };
+  const env = localFunctionEnvironment(service, local, logLevel);
   const logger = createLogger({ service, level: logLevel, destination: sink });
   const invoke = await loadServiceHandler(service, env, { logger, emfWriter: sink.emfWriter });
-  const onFailureQueue = resources.onFailureQueues[service];
   return new EventSourceMapping({
     id: functionName,
     fn: {
@@ -247,11 +238,7 @@ async function createMapping(service: ServiceName, context: MappingContext): Pro
     kinesis: clients.kinesis,
     invoke,
     checkpoints: context.checkpoints,
-    onFailure: {
-      send: async (record) => {
-        await clients.sqs.send(new SendMessageCommand({ QueueUrl: onFailureQueue.url, MessageBody: JSON.stringify(record) }));
-      },
-    },
+    onFailure: context.onFailure,
     logger: createLogger({ service: `${service}-esm`, level: logLevel, destination: sink }),
     emfWriter: sink.emfWriter,
     ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),

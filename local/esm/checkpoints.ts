@@ -4,7 +4,11 @@ import path from 'node:path';
 /**
  * Where a mapping remembers, per shard, the last sequence number whose batch is done (applied,
  * or discarded to the on-failure destination). Polling resumes AFTER_SEQUENCE_NUMBER of it.
+ * A closed shard read to its end is checkpointed at `SHARD_END` (the KCL's name for it): it is
+ * never polled again, and its children may be read.
  */
+export const SHARD_END = 'SHARD_END';
+
 export interface CheckpointStore {
   get(mappingId: string, shardId: string): string | undefined;
   set(mappingId: string, shardId: string, sequenceNumber: string): void;

@@ -23,7 +23,7 @@ export function toLambdaRecord(record: KinesisRecord, shardId: string, streamArn
       partitionKey: record.PartitionKey ?? '',
       sequenceNumber: record.SequenceNumber ?? '',
       data: Buffer.from(record.Data ?? new Uint8Array()).toString('base64'),
-      approximateArrivalTimestamp: (record.ApproximateArrivalTimestamp?.getTime() ?? Date.now()) / 1000,
+      approximateArrivalTimestamp: arrivalMs(record) / 1000,
     },
     eventSource: 'aws:kinesis',
     eventVersion: '1.0',
@@ -33,6 +33,11 @@ export function toLambdaRecord(record: KinesisRecord, shardId: string, streamArn
     awsRegion: fn.region,
     eventSourceARN: streamArn,
   };
+}
+
+/** A record's ApproximateArrivalTimestamp in epoch ms (Kinesis always sets it). */
+export function arrivalMs(record: KinesisRecord): number {
+  return record.ApproximateArrivalTimestamp?.getTime() ?? Date.now();
 }
 
 export function toLambdaEvent(records: readonly KinesisRecord[], shardId: string, streamArn: string, fn: FunctionIdentity): KinesisStreamEvent {

@@ -1,5 +1,5 @@
 export { backoffDelay, chunk, mapWithConcurrency, sleep } from './runtime/concurrency';
-export { clientOptions, createCloudWatchClient, createDynamoDbClient, createKinesisClient, createS3Client, createSnsClient, createSqsClient, httpHandler, type ClientConfig } from './runtime/clients';
+export { clientOptions, createCloudWatchClient, createDynamoDbClient, createKinesisClient, createLambdaClient, createS3Client, createSnsClient, createSqsClient, httpHandler, type ClientConfig } from './runtime/clients';
 export { ENV, functionEnvironment, loadConfig, readBoolean, readNumber, readText, LOG_LEVELS, type Config, type Endpoints, type Env, type LogLevel } from './contract/config';
 export { ClickstreamError, ConfigError, isPermanentError, StoreWriteError } from './contract/errors';
 export { putVersioned, type VersionedResult, type VersionedWrite, type WriteStats } from './dynamo/versioned';

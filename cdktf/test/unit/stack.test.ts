@@ -174,7 +174,7 @@ describe.each(SERVICES)('%s', (service) => {
   const mapping = at('aws_lambda_event_source_mapping', `${service}/consumer/event-source`);
   const queueArn = refOf(json, 'aws_sqs_queue', `${service}/consumer/on-failure`, 'arn');
 
-  it('maps the stream with partial batch responses, bisect, retries until the dependency is back, and an on-failure queue', () => {
+  it('maps the stream with partial batch responses, bisect, retries until the records expire, and an on-failure queue', () => {
     expect(mapping).toMatchObject({
       event_source_arn: refOf(json, 'aws_kinesis_stream', 'stream/stream', 'arn'),
       function_name: refOf(json, 'aws_lambda_function', `${service}/consumer/function`, 'arn'),
@@ -187,7 +187,7 @@ describe.each(SERVICES)('%s', (service) => {
       parallelization_factor: settings.parallelizationFactor,
       destination_config: { on_failure: { destination_arn: queueArn } },
     });
-    // Only transient failures fail an invocation: retried until the record expires with the stream.
+    // Transient failures retry until the dependency is back; the handlers quarantine poison records.
     expect(mapping.maximum_retry_attempts).toBe(-1);
     expect(mapping.maximum_record_age_in_seconds).toBe(-1);
     expect(mapping.batch_size).toBe(service === 'archiver' ? '${var.archiver_batch_size}' : '${var.batch_size}');

@@ -1,34 +1,34 @@
-import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
-import { CreateQueueCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { CONSUMERS, createLogger, httpHandler, sleep } from '@clickstream/shared';
-import { putRecords } from '@clickstream/shared';
+import { CONSUMERS, createKinesisClient, createLogger, createS3Client, putRecords, sleep } from '@clickstream/shared';
 import { startFauxqs, startKinesis, type Emulator } from '../../emulators';
 import { MemoryCheckpointStore } from '../../esm/checkpoints';
-import { EventSourceMapping, type LambdaInvoke, type MappingSettings, type OnFailureRecord } from '../../esm/event-source-mapping';
+import { EventSourceMapping, type LambdaInvoke, type MappingSettings, type OnFailureDestination, type S3OnFailureObject } from '../../esm/event-source-mapping';
+import { S3OnFailureDestination } from '../../esm/on-failure';
 
 const credentials = { accessKeyId: 'x', secretAccessKey: 'x' };
 let kinesisEmulator: Emulator;
-let sqsEmulator: Emulator;
+let awsEmulator: Emulator;
 let kinesis: KinesisClient;
-let sqs: SQSClient;
+let s3: S3Client;
 let streamCount = 0;
 const mappings: EventSourceMapping[] = [];
 
 beforeAll(async () => {
-  [kinesisEmulator, sqsEmulator] = await Promise.all([startKinesis({ port: 0 }), startFauxqs({ port: 0 })]);
-  kinesis = new KinesisClient({ region: 'us-east-1', endpoint: kinesisEmulator.endpoint, credentials, requestHandler: httpHandler() });
-  sqs = new SQSClient({ region: 'us-east-1', endpoint: sqsEmulator.endpoint, credentials, requestHandler: httpHandler() });
+  [kinesisEmulator, awsEmulator] = await Promise.all([startKinesis({ port: 0 }), startFauxqs({ port: 0 })]);
+  kinesis = createKinesisClient({ region: 'us-east-1', endpoints: { kinesis: kinesisEmulator.endpoint }, credentials });
+  s3 = createS3Client({ region: 'us-east-1', endpoints: { s3: awsEmulator.endpoint }, credentials });
 }, 30_000);
 afterEach(async () => {
   await Promise.all(mappings.splice(0).map((mapping) => mapping.stop()));
 });
 afterAll(async () => {
-  await Promise.all([kinesisEmulator.stop(), sqsEmulator.stop()]);
+  await Promise.all([kinesisEmulator.stop(), awsEmulator.stop()]);
 });
 
 /** A one-shard stream with `count` records `r0…`, and a mapping on it driving `invoke`. */
-async function setup(count: number, invoke: LambdaInvoke, settings: Partial<MappingSettings> = {}, now?: () => number) {
+async function setup(count: number, invoke: LambdaInvoke, settings: Partial<MappingSettings> = {}, now?: () => number, wrap: (destination: OnFailureDestination) => OnFailureDestination = (destination) => destination) {
   const streamName = `esm-${streamCount++}`;
   await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: 1 }));
   let arn: string | undefined;
@@ -38,7 +38,8 @@ async function setup(count: number, invoke: LambdaInvoke, settings: Partial<Mapp
     else await sleep(20);
   }
   await putRecords(kinesis, streamName, Array.from({ length: count }, (_, index) => ({ partitionKey: 'key', data: `r${index}` })));
-  const { QueueUrl: queueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `${streamName}-on-failure` }));
+  const bucket = `${streamName}-on-failure`;
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const checkpoints = new MemoryCheckpointStore();
   const mapping = new EventSourceMapping({
     id: 'fn',
@@ -49,7 +50,7 @@ async function setup(count: number, invoke: LambdaInvoke, settings: Partial<Mapp
     kinesis,
     invoke,
     checkpoints,
-    onFailure: { send: async (record) => void (await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(record) }))) },
+    onFailure: wrap(new S3OnFailureDestination(s3, bucket)),
     logger: createLogger({ service: 'esm-test', level: 'silent' }),
     pollIntervalMs: 20,
     retryDelayMs: 5,
@@ -57,7 +58,7 @@ async function setup(count: number, invoke: LambdaInvoke, settings: Partial<Mapp
   });
   mappings.push(mapping);
   await mapping.start();
-  return { mapping, checkpoints, queueUrl: queueUrl!, streamArn: arn };
+  return { mapping, checkpoints, bucket, streamArn: arn };
 }
 
 const payloads = (event: KinesisStreamEvent) => event.Records.map((record) => Buffer.from(record.kinesis.data, 'base64').toString());
@@ -70,12 +71,18 @@ async function until(condition: () => boolean, what: string, timeoutMs = 10_000)
   }
 }
 
-async function onFailureRecords(queueUrl: string): Promise<OnFailureRecord[]> {
-  const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-  return Messages.map((message) => JSON.parse(message.Body!) as OnFailureRecord);
+/** The S3 on-failure objects of a bucket, with their keys. */
+async function onFailureObjects(bucket: string): Promise<Array<{ key: string; object: S3OnFailureObject }>> {
+  const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
+  return Promise.all(
+    Contents.map(async ({ Key }) => {
+      const body = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
+      return { key: Key!, object: JSON.parse(await body.Body!.transformToString()) as S3OnFailureObject };
+    }),
+  );
 }
 
-describe('local event source mapping (kinesalite + fauxqs SQS)', () => {
+describe('local event source mapping (kinesalite + fauxqs S3)', () => {
   it('sends the event shape Lambda sends, in shard order, in batches of BatchSize, then checkpoints the last record', async () => {
     const batches: KinesisStreamEvent[] = [];
     const remaining: number[] = [];
@@ -97,27 +104,36 @@ describe('local event source mapping (kinesalite + fauxqs SQS)', () => {
     expect(checkpoints.get('fn', 'shardId-000000000000')).toBe(last);
   });
 
-  it('re-polls from the lowest reported failure, with more records than the failed batch', async () => {
+  const reportR6AndR3 = (event: KinesisStreamEvent) => ({
+    batchItemFailures: [event.Records[6]!, event.Records[3]!].map((record) => ({ itemIdentifier: record.kinesis.sequenceNumber })),
+  });
+
+  it('without bisect, re-polls from the lowest reported failure, with more records than the failed batch', async () => {
     const batches: string[][] = [];
     const { mapping } = await setup(25, async (event) => {
-      const data = payloads(event);
-      batches.push(data);
-      if (batches.length === 1) {
-        // Report r6 and r3: the lowest (r3) is the checkpoint.
-        const failed = [event.Records[6]!, event.Records[3]!].map((record) => ({ itemIdentifier: record.kinesis.sequenceNumber }));
-        return { batchItemFailures: failed };
-      }
-      return { batchItemFailures: [] };
-    });
+      batches.push(payloads(event));
+      return batches.length === 1 ? reportR6AndR3(event) : { batchItemFailures: [] };
+    }, { bisectBatchOnFunctionError: false });
     await until(() => mapping.isIdle() && batches.flat().includes('r24'), 'all records');
     expect(batches[0]).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9']);
     expect(batches[1]).toEqual(['r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9', 'r10', 'r11', 'r12']);
     expect(mapping.stats.partialFailures).toBe(1);
   });
 
-  it('bisects a batch with a poison record, retries it to the limit, and sends Lambda\'s on-failure record to SQS', async () => {
+  it('with bisect, cuts the batch at the lowest reported failure and retries only the remaining records', async () => {
+    const batches: string[][] = [];
+    const { mapping } = await setup(25, async (event) => {
+      batches.push(payloads(event));
+      return batches.length === 1 ? reportR6AndR3(event) : { batchItemFailures: [] };
+    }, { bisectBatchOnFunctionError: true });
+    await until(() => mapping.isIdle() && batches.flat().includes('r24'), 'all records');
+    expect(batches[1]).toEqual(['r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9']);
+    expect(batches[2]).toEqual(['r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'r16', 'r17', 'r18', 'r19']);
+  });
+
+  it('bisects a batch with a poison record, retries it to the limit, and writes Lambda\'s S3 on-failure object with the record', async () => {
     const delivered: string[] = [];
-    const { mapping, queueUrl, streamArn } = await setup(10, async (event) => {
+    const { mapping, bucket, streamArn } = await setup(10, async (event) => {
       const data = payloads(event);
       if (data.includes('r6')) throw new Error('poison');
       delivered.push(...data);
@@ -125,26 +141,36 @@ describe('local event source mapping (kinesalite + fauxqs SQS)', () => {
     });
     await until(() => mapping.isIdle() && mapping.stats.recordsDiscarded === 1, 'the poison record to be discarded');
     expect(delivered.sort()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r7', 'r8', 'r9'].sort());
-    const [failure] = await onFailureRecords(queueUrl);
+    expect(mapping.stats).toMatchObject({ recordsDiscarded: 1, batchesDiscarded: 1 });
+    const [stored, ...more] = await onFailureObjects(bucket);
+    expect(more).toHaveLength(0);
+    expect(stored!.key).toMatch(new RegExp(`^aws/lambda/${mapping.uuid}/shardId-000000000000/\\d{4}/\\d{2}/\\d{2}/\\d{4}-\\d{2}-\\d{2}T\\d{2}\\.\\d{2}\\.\\d{2}-[0-9a-f-]{36}$`));
+    const failure = stored!.object;
     expect(failure).toMatchObject({
       requestContext: { condition: 'RetryAttemptsExhausted', functionArn: 'arn:aws:lambda:us-east-1:000000000000:function:fn', approximateInvokeCount: 3 },
       responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
       version: '1.0',
       KinesisBatchInfo: { shardId: 'shardId-000000000000', batchSize: 1, streamArn },
     });
-    expect(failure!.KinesisBatchInfo.startSequenceNumber).toBe(failure!.KinesisBatchInfo.endSequenceNumber);
+    expect(failure.KinesisBatchInfo.startSequenceNumber).toBe(failure.KinesisBatchInfo.endSequenceNumber);
+    // The S3 destination keeps the whole invocation record, as the function would have received it.
+    expect(payloads(failure.payload)).toEqual(['r6']);
+    expect(failure.payload.Records[0]).toMatchObject({ eventSource: 'aws:kinesis', eventSourceARN: streamArn, eventID: `shardId-000000000000:${failure.KinesisBatchInfo.startSequenceNumber}` });
   });
 
-  it('without bisect retries the whole batch until it succeeds', async () => {
-    let calls = 0;
+  it('without bisect retries the whole batch, backing off, until it succeeds', async () => {
+    const calls: number[] = [];
     const { mapping } = await setup(5, async () => {
-      calls++;
-      if (calls < 3) throw new Error('flaky dependency');
+      calls.push(Date.now());
+      if (calls.length < 4) throw new Error('flaky dependency');
       return { batchItemFailures: [] };
-    }, { bisectBatchOnFunctionError: false });
-    await until(() => mapping.isIdle() && calls >= 3, 'success on the third attempt');
-    expect(calls).toBe(3);
-    expect(mapping.stats).toMatchObject({ functionErrors: 2, recordsDiscarded: 0 });
+    }, { bisectBatchOnFunctionError: false, maximumRetryAttempts: -1 });
+    await until(() => mapping.isIdle() && calls.length >= 4, 'success on the fourth attempt');
+    expect(calls).toHaveLength(4);
+    expect(mapping.stats).toMatchObject({ functionErrors: 3, recordsDiscarded: 0 });
+    // retryDelayMs 5: 5, 10, 20 ms between attempts.
+    const gaps = calls.slice(1).map((at, index) => at - calls[index]!);
+    expect(gaps[2]!).toBeGreaterThanOrEqual(19);
   });
 
   it('treats an itemIdentifier that is not in the batch as a failure of the whole batch', async () => {
@@ -158,29 +184,51 @@ describe('local event source mapping (kinesalite + fauxqs SQS)', () => {
     expect(mapping.stats.functionErrors).toBe(1);
   });
 
-  it('discards records older than MaximumRecordAgeInSeconds without invoking, as RecordAgeExceeded', async () => {
+  it('discards records older than MaximumRecordAgeInSeconds without invoking, as RecordAgeExceeded, with their data', async () => {
     let invoked = 0;
     const inAnHour = () => Date.now() + 3_600_000;
-    const { mapping, queueUrl } = await setup(3, async () => {
+    const { mapping, bucket } = await setup(3, async () => {
       invoked++;
       return undefined;
     }, { maximumRecordAgeInSeconds: 60 }, inAnHour);
     await until(() => mapping.isIdle() && mapping.stats.recordsDiscarded === 3, 'the old records to be discarded');
     expect(invoked).toBe(0);
-    const [failure] = await onFailureRecords(queueUrl);
-    expect(failure?.requestContext.condition).toBe('RecordAgeExceeded');
-    expect(failure?.responseContext).toBeUndefined();
-    expect(failure?.KinesisBatchInfo.batchSize).toBe(3);
+    const [stored] = await onFailureObjects(bucket);
+    expect(stored?.object.requestContext.condition).toBe('RecordAgeExceeded');
+    expect(stored?.object.responseContext).toBeUndefined();
+    expect(stored?.object.KinesisBatchInfo.batchSize).toBe(3);
+    expect(payloads(stored!.object.payload)).toEqual(['r0', 'r1', 'r2']);
   });
 
-  it('fails a batch whose function runs past its timeout, then retries it', async () => {
-    let calls = 0;
+  it('keeps retrying an on-failure destination that is down, and moves on only once the records are written', async () => {
+    let refusals = 0;
+    const flaky = (destination: OnFailureDestination): OnFailureDestination => ({
+      send: async (batch) => {
+        if (refusals++ < 2) throw new Error('S3 is unreachable');
+        await destination.send(batch);
+      },
+    });
+    const { mapping, bucket, checkpoints } = await setup(2, async () => undefined, { maximumRecordAgeInSeconds: 60 }, () => Date.now() + 3_600_000, flaky);
+    await until(() => mapping.isIdle() && mapping.stats.recordsDiscarded === 2, 'the discard to be written');
+    expect(refusals).toBe(3);
+    expect(mapping.stats.batchesDiscarded).toBe(1);
+    const stored = await onFailureObjects(bucket);
+    expect(stored.map(({ object }) => payloads(object.payload))).toEqual([['r0', 'r1']]);
+    expect(checkpoints.get('fn', 'shardId-000000000000')).toBe(stored[0]!.object.KinesisBatchInfo.endSequenceNumber);
+  });
+
+  it('fails a batch whose function runs past its timeout, ignores its late result, and retries only after it has settled', async () => {
+    const runs: Array<{ startedAt: number; endedAt?: number }> = [];
     const { mapping } = await setup(2, async (_event, context) => {
-      calls++;
-      if (calls === 1) await sleep(context.getRemainingTimeInMillis() + 200);
+      const run: { startedAt: number; endedAt?: number } = { startedAt: Date.now() };
+      runs.push(run);
+      // The first invocation overruns its deadline by far, then reports success: too late.
+      if (runs.length === 1) await sleep(context.getRemainingTimeInMillis() + 700);
+      run.endedAt = Date.now();
       return undefined;
     }, { timeoutSeconds: 0.3, bisectBatchOnFunctionError: false });
-    await until(() => mapping.isIdle() && calls >= 2, 'the retry after the timeout');
-    expect(mapping.stats.functionErrors).toBe(1);
+    await until(() => mapping.isIdle() && runs.length >= 2, 'the retry after the timeout');
+    expect(mapping.stats).toMatchObject({ functionErrors: 1, timeouts: 1, invocations: 2 });
+    expect(runs[1]!.startedAt).toBeGreaterThanOrEqual(runs[0]!.endedAt!);
   });
 });

@@ -120,8 +120,8 @@ const consumerDefaults: ConsumerSettings = {
   // The sequence-number fences assume one batch in flight per shard: keep this at 1.
   parallelizationFactor: 1,
   bisectBatchOnFunctionError: true,
-  // Only transient failures fail an invocation (the handlers quarantine what is permanently bad),
-  // so retry until the dependency is back; a stuck shard shows as iterator age, and alarms.
+  // Transient failures retry until the dependency is back (bisect and the handlers' own quarantine
+  // keep a poison record from blocking a shard); only the stream's retention ends a retry.
   maximumRetryAttempts: -1,
   maximumRecordAgeInSeconds: -1,
   reportBatchItemFailures: true,

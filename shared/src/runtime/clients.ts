@@ -3,6 +3,7 @@ import { Agent as HttpsAgent } from 'node:https';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -74,4 +75,14 @@ export function createSqsClient(config: ClientConfig): SQSClient {
 
 export function createCloudWatchClient(config: ClientConfig): CloudWatchClient {
   return new CloudWatchClient(clientOptions(config, 'cloudwatch'));
+}
+
+/** Lambda, for invoking deployed functions (`npm run replay -- --target aws`); Endpoints has no Lambda override. */
+export function createLambdaClient(config: ClientConfig): LambdaClient {
+  return new LambdaClient({
+    ...(config.region === undefined ? {} : { region: config.region }),
+    ...(config.awsMaxAttempts === undefined ? {} : { maxAttempts: config.awsMaxAttempts }),
+    requestHandler: httpHandler(config.maxSockets),
+    ...(config.credentials === undefined ? {} : { credentials: config.credentials }),
+  });
 }
