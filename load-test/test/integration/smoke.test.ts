@@ -30,7 +30,10 @@ describe('npm run load-test', () => {
         'session-metrics: event_count equals events sent per session',
       ]),
     );
-    expect(summary.metrics.events_sent!.values.count).toBe(3000);
+    // 30 iterations of 100 records; on a busy machine the arrival-rate executor may drop some (counted).
+    const dropped = summary.metrics.dropped_iterations?.values.count ?? 0;
+    expect(summary.metrics.events_sent!.values.count).toBe(3000 - 100 * dropped);
+    expect(summary.metrics.events_sent!.values.count).toBeGreaterThan(0);
     expect(summary.metrics.e2e_latency!.values.count ?? summary.metrics.e2e_latency!.values['p(95)']).toBeDefined();
     expect(stdout).toContain('█ THRESHOLDS');
     expect(stdout).toContain('✓ counters equal accepted events');
