@@ -1,5 +1,5 @@
 /**
- * Issue 11 on AWS: transient failures are retried until the dependency is back (the topology's
+ * The failure model on AWS: transient failures are retried until the dependency is back (the topology's
  * -1 settings reach the mappings as -1), what is still discarded keeps its records (an S3
  * on-failure destination), and every discard raises an alarm.
  */
