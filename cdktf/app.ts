@@ -1,17 +1,17 @@
 import { App } from 'cdktn';
+import type { BackendConfig } from './backend';
 import type { Bundles } from './bundles';
+import { ENVIRONMENT_PROFILES, stackId } from './environments';
 import { ClickstreamStack } from './stack';
-import type { EnvironmentProfile } from './variables';
 
-/** One stack per environment. Names and sizes come from variables; these are the safety switches. */
-export const ENVIRONMENT_PROFILES: readonly EnvironmentProfile[] = [
-  { environment: 'dev', bucketForceDestroy: true, deletionProtection: false },
-  { environment: 'staging', bucketForceDestroy: true, deletionProtection: false },
-  { environment: 'prod', bucketForceDestroy: false, deletionProtection: true },
-];
+export { ENVIRONMENT_PROFILES, stackId } from './environments';
 
-export const stackId = (environment: string) => `clickstream-${environment}`;
+export interface CreateStacksOptions {
+  /** Remote state per environment (cdktf/backend.json); environments not named keep local state. */
+  backends?: BackendConfig;
+}
 
-export function createStacks(app: App, bundles: Bundles): ClickstreamStack[] {
-  return ENVIRONMENT_PROFILES.map((profile) => new ClickstreamStack(app, stackId(profile.environment), { profile, bundles }));
+/** One stack per environment. Names and sizes come from variables; the profiles hold the per-environment defaults and guards. */
+export function createStacks(app: App, bundles: Bundles, options: CreateStacksOptions = {}): ClickstreamStack[] {
+  return ENVIRONMENT_PROFILES.map((profile) => new ClickstreamStack(app, stackId(profile.environment), { profile, bundles, backends: options.backends ?? {} }));
 }

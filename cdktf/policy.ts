@@ -21,3 +21,15 @@ export const KMS_USE_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'];
 
 /** Read a Kinesis stream through a standard (polling) event source mapping. */
 export const KINESIS_READ_ACTIONS = ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'];
+
+/** Read through a registered enhanced fan-out consumer (on the consumer's ARN). */
+export const KINESIS_FAN_OUT_ACTIONS = ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard'];
+
+/** Write to the stream: what `aws kinesis put-record`, PutRecords producers and the collector need. */
+export const KINESIS_WRITE_ACTIONS = ['kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'];
+
+/** Writing to a KMS-encrypted stream needs a data key from the stream's key. */
+export const KMS_PRODUCE_ACTIONS = ['kms:GenerateDataKey'];
+
+/** What Lambda's active tracing needs to send segments (no resource-level permissions exist). */
+export const XRAY_WRITE_ACTIONS = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];

@@ -1,25 +1,35 @@
 import { Construct } from 'constructs';
-import { Fn, LocalBackend, Op, TerraformOutput, TerraformStack } from 'cdktn';
+import { Annotations, Fn, Op, TerraformOutput, TerraformStack } from 'cdktn';
 import { AwsProvider } from '@cdktn/provider-aws/lib/provider';
-import { resourceNames, type ResourceNames, type ServiceName } from '@clickstream/shared';
+import { resourceNames, type ResourceNames, type ServiceName, type TableKey } from '@clickstream/shared';
+import { applyBackend, type BackendConfig } from './backend';
 import type { Bundles } from './bundles';
+import type { EnvironmentProfile } from './environments';
 import { Alerts } from './constructs/alerts';
-import { AnomalyDetector } from './constructs/anomaly-detector';
+import { ANOMALY_DETECTOR_DYNAMODB_ACTIONS, AnomalyDetector } from './constructs/anomaly-detector';
 import { ArchiveBucket } from './constructs/archive-bucket';
 import { Archiver } from './constructs/archiver';
 import type { ConsumerInputs } from './constructs/consumer-inputs';
 import { EncryptionKey } from './constructs/encryption-key';
-import { EventProcessor } from './constructs/event-processor';
+import { EVENT_PROCESSOR_DYNAMODB_ACTIONS, EVENT_PROCESSOR_TABLES, EventProcessor } from './constructs/event-processor';
 import { Observability } from './constructs/observability';
+import { OnFailureBucket } from './constructs/on-failure-bucket';
+import { Operations } from './constructs/operations';
+import { Producers } from './constructs/producers';
 import { EventStream } from './constructs/stream';
 import type { StreamConsumerFunction } from './constructs/stream-consumer-function';
 import { Tables } from './constructs/tables';
-import { StackVariables, type EnvironmentProfile } from './variables';
+import { StackVariables } from './variables';
 
 export interface ClickstreamStackProps {
   profile: EnvironmentProfile;
   bundles: Bundles;
+  /** Remote state per environment; this stack's environment keeps local state when it is not named. */
+  backends: BackendConfig;
 }
+
+/** `dynamodb:Query` -> `Query`: the Operation dimension of DynamoDB's metrics. */
+const operationsOf = (actions: readonly string[]) => actions.map((action) => action.replace(/^dynamodb:/, ''));
 
 /**
  * One environment of the pipeline. Every name comes from resourceNames() in the shared topology,
@@ -27,15 +37,18 @@ export interface ClickstreamStackProps {
  * the same `<project>-<environment>-<suffix>` rule the handlers and the local stack use.
  */
 export class ClickstreamStack extends TerraformStack {
+  readonly profile: EnvironmentProfile;
   readonly variables: StackVariables;
   readonly names: ResourceNames;
   readonly consumers: Record<ServiceName, StreamConsumerFunction>;
+  /** Set when the state stays in a local file where it should not (staging, prod). */
+  readonly backendWarning: string | undefined;
 
   constructor(scope: Construct, id: string, props: ClickstreamStackProps) {
     super(scope, id);
-    // State next to cdktf.json (terraform runs in cdktf.out/stacks/<id>/). Relative, so the
-    // synthesized JSON names no machine path. Use a remote backend for shared environments.
-    new LocalBackend(this, { path: `../../../terraform.${id}.tfstate` });
+    this.profile = props.profile;
+    this.backendWarning = applyBackend(this, props.profile.environment, props.backends);
+    if (this.backendWarning !== undefined) Annotations.of(this).addWarning(this.backendWarning);
     const vars = new StackVariables(this, 'variables', props.profile);
     this.variables = vars;
     const project = vars.projectName.stringValue;
@@ -44,14 +57,18 @@ export class ClickstreamStack extends TerraformStack {
 
     new AwsProvider(this, 'aws', {
       region: vars.awsRegion.stringValue,
+      allowedAccountIds: vars.allowedAccountIds.listValue,
       defaultTags: [{ tags: { Project: project, Environment: environment, ManagedBy: 'cdktn' } }],
     });
 
-    const key = new EncryptionKey(this, 'encryption', { prefix: topologyNames.prefix }).key;
+    const encryption = new EncryptionKey(this, 'encryption', { prefix: topologyNames.prefix, region: vars.awsRegion.stringValue });
+    const { key } = encryption;
     const stream = new EventStream(this, 'stream', {
       name: topologyNames.stream,
+      streamMode: vars.streamMode.stringValue,
       shardCount: vars.kinesisShardCount.numberValue,
       retentionHours: vars.kinesisRetentionPeriod.numberValue,
+      shardLevelMetrics: vars.kinesisShardLevelMetrics.listValue,
       key,
     }).stream;
     const tables = new Tables(this, 'tables', { names: topologyNames.tables, key, deletionProtection: props.profile.deletionProtection }).tables;
@@ -64,12 +81,28 @@ export class ClickstreamStack extends TerraformStack {
       expirationDays: vars.archiveExpirationDays.numberValue,
       quarantineExpirationDays: vars.quarantineExpirationDays.numberValue,
     }).bucket;
+    const onFailure = new OnFailureBucket(this, 'on-failure', {
+      name: topologyNames.onFailureBucket,
+      key,
+      forceDestroy: props.profile.bucketForceDestroy,
+      expirationDays: vars.onFailureExpirationDays.numberValue,
+    });
     const topic = new Alerts(this, 'alerts', {
       name: topologyNames.alertsTopic,
       key,
       enableEmail: vars.enableSnsAlerts.booleanValue,
       email: vars.alertEmail.stringValue,
     }).topic;
+    const operations = new Operations(this, 'operations', {
+      name: `${topologyNames.prefix}-operations`,
+      key,
+      enabled: vars.enableAlarmNotifications.booleanValue,
+      emails: vars.alarmEmails.listValue,
+      httpsEndpoints: vars.alarmHttpsEndpoints.listValue,
+      existingTopicArn: vars.alarmTopicArn.stringValue,
+      warnWithoutSubscriber: props.profile.warnWithoutAlarmSubscriber,
+    });
+    const producers = new Producers(this, 'producers', { prefix: topologyNames.prefix, stream, key, accountId: encryption.accountId, partition: encryption.partition });
 
     // The bucket name may be overridden (S3 names are global), so functions get the real one.
     this.names = { ...topologyNames, archiveBucket: bucket.bucket };
@@ -80,8 +113,13 @@ export class ClickstreamStack extends TerraformStack {
       bundles: props.bundles,
       stream,
       key,
+      onFailure: { arn: onFailure.bucket.arn, statements: onFailure.deliveryStatements() },
       memorySize: vars.lambdaMemorySize.numberValue,
       timeout: vars.lambdaTimeout.numberValue,
+      reservedConcurrency: vars.lambdaReservedConcurrency.numberValue,
+      tracing: vars.enableXrayTracing.booleanValue,
+      enhancedFanOutConsumers: vars.enhancedFanOutConsumers.listValue,
+      maximumRecordAgeInSeconds: vars.maxRecordAgeSeconds.numberValue,
       logRetentionDays: vars.logRetentionDays.numberValue,
       logLevel: vars.logLevel.stringValue,
     };
@@ -98,12 +136,25 @@ export class ClickstreamStack extends TerraformStack {
       archiver: new Archiver(this, 'archiver', { inputs, bucket, batchSize: vars.archiverBatchSize.numberValue }).consumer,
     };
 
+    const tableOperations = Object.fromEntries(
+      (Object.keys(tables) as TableKey[]).map((tableKey) => [
+        tableKey,
+        operationsOf((EVENT_PROCESSOR_TABLES as readonly TableKey[]).includes(tableKey) ? EVENT_PROCESSOR_DYNAMODB_ACTIONS : ANOMALY_DETECTOR_DYNAMODB_ACTIONS),
+      ]),
+    ) as Record<TableKey, string[]>;
     const observability = new Observability(this, 'observability', {
       names: this.names,
       region: vars.awsRegion.stringValue,
-      topic,
+      alarmActions: operations.alarmActions,
+      consumers: this.consumers,
+      tables,
+      tableOperations,
+      topics: { alerts: topic, operations: operations.topic },
       enableDashboard: vars.enableCloudwatchDashboard.booleanValue,
       iteratorAgeThresholdMs: vars.iteratorAgeAlarmThresholdMs.numberValue,
+      streamRetentionHours: vars.kinesisRetentionPeriod.numberValue,
+      functionTimeoutSeconds: vars.lambdaTimeout.numberValue,
+      durationTimeoutPercent: vars.durationAlarmTimeoutPercent.numberValue,
       quarantineRatePercent: vars.quarantineRateAlarmPercent.numberValue,
     });
 
@@ -113,18 +164,22 @@ export class ClickstreamStack extends TerraformStack {
     output('kinesis_stream_name', stream.name, 'Send events here (partition key = session_id).');
     output('kinesis_stream_arn', stream.arn, 'Stream ARN.');
     output('s3_bucket_name', bucket.bucket, 'Archive bucket (events/ and quarantine/).');
+    output('s3_on_failure_bucket_name', onFailure.bucket.bucket, 'Discarded batches, records included (aws/lambda/<mapping>/<shard>/...): replay them from here.');
     output('dynamodb_page_metrics_table_name', tables.pageMetrics.name, 'Page metrics per minute.');
     output('dynamodb_session_metrics_table_name', tables.sessionMetrics.name, 'Session metrics.');
     output('dynamodb_counters_table_name', tables.counters.name, 'Real-time counters per minute.');
     output('dynamodb_alerts_table_name', tables.alerts.name, 'Alert history and cooldowns.');
-    output('sns_topic_arn', topic.arn, 'Alerts topic (anomalies and alarms).');
-    output('kms_key_arn', key.arn, 'Key encrypting the stream, tables, bucket, topic and queues (producers need kms:GenerateDataKey on it).');
+    output('sns_topic_arn', topic.arn, 'Alerts topic (anomalies).');
+    output('sns_operations_topic_arn', operations.topic.arn, 'Operations topic (every CloudWatch alarm).');
+    output('kms_key_arn', key.arn, 'Key encrypting the stream, tables, buckets, topics and function logs.');
+    output('producer_policy_arn', producers.policy.arn, 'Attach to a principal that sends events (PutRecord/PutRecords and kms:GenerateDataKey).');
+    output('producer_role_arn', producers.role.arn, 'Role with the producer policy; principals of this account may assume it when their IAM policies allow.');
     output('cloudwatch_dashboard_url', observability.dashboardUrl, 'CloudWatch dashboard (empty when disabled).');
     for (const [service, consumer] of Object.entries(this.consumers)) {
       const snake = service.replace(/-/g, '_');
       output(`lambda_${snake}_function_name`, consumer.function.functionName, `${service} function.`);
       output(`iam_role_${snake}_name`, consumer.role.name, `${service} execution role.`);
-      output(`sqs_${snake}_on_failure_queue_url`, consumer.onFailureQueue.url, `${service} on-failure destination.`);
+      output(`lambda_${snake}_event_source_mapping_uuid`, consumer.eventSourceMapping.uuid, `${service} event source mapping (the on-failure objects' aws/lambda/<uuid>/ prefix).`);
     }
   }
 }

@@ -5,9 +5,9 @@ import { SnsTopic } from '@cdktn/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktn/provider-aws/lib/sns-topic-subscription';
 
 /**
- * The alerts topic: anomaly-detector publishes here, every alarm notifies here. Encrypted with the
- * stack's key. The email subscription exists only when enable_sns_alerts is true and alert_email
- * is set (AWS then mails a confirmation link).
+ * The alerts topic: anomaly-detector publishes anomalies here (operational alarms go to the
+ * operations topic). Encrypted with the stack's key. The e-mail subscription exists only when
+ * enable_sns_alerts is true and alert_email is set (AWS then mails a confirmation link).
  */
 export class Alerts extends Construct {
   readonly topic: SnsTopic;

@@ -1,15 +1,10 @@
 import { ARCHIVE_PREFIXES } from '@clickstream/shared';
 import { Construct } from 'constructs';
+import { Op } from 'cdktn';
 import type { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
-import { S3Bucket } from '@cdktn/provider-aws/lib/s3-bucket';
+import type { S3Bucket } from '@cdktn/provider-aws/lib/s3-bucket';
 import { S3BucketLifecycleConfiguration } from '@cdktn/provider-aws/lib/s3-bucket-lifecycle-configuration';
-import { S3BucketOwnershipControls } from '@cdktn/provider-aws/lib/s3-bucket-ownership-controls';
-import { S3BucketPolicy } from '@cdktn/provider-aws/lib/s3-bucket-policy';
-import { S3BucketPublicAccessBlock } from '@cdktn/provider-aws/lib/s3-bucket-public-access-block';
-import { S3BucketServerSideEncryptionConfigurationA } from '@cdktn/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
-import { S3BucketVersioningA } from '@cdktn/provider-aws/lib/s3-bucket-versioning';
-import { policyDocument } from '../policy';
-
+import { secureBucket } from './secure-bucket';
 
 export interface ArchiveBucketProps {
   name: string;
@@ -22,48 +17,18 @@ export interface ArchiveBucketProps {
 }
 
 /**
- * Raw events (gzip JSON Lines per shard batch) and quarantined records: versioned, SSE-KMS with an
- * S3 bucket key (one KMS call per bucket key, not per object), no public access, TLS only, and a
- * lifecycle to cheaper storage classes and expiry.
+ * Raw events (gzip JSON Lines per shard batch) and quarantined records, in a secure bucket with a
+ * lifecycle to cheaper storage classes and expiry. S3 refuses a lifecycle whose transitions are
+ * out of order at apply time; the preconditions refuse it at plan time instead.
  */
 export class ArchiveBucket extends Construct {
   readonly bucket: S3Bucket;
 
   constructor(scope: Construct, id: string, props: ArchiveBucketProps) {
     super(scope, id);
-    this.bucket = new S3Bucket(this, 'bucket', { bucket: props.name, forceDestroy: props.forceDestroy });
-    const bucket = this.bucket.id;
-
-    new S3BucketOwnershipControls(this, 'ownership', { bucket, rule: { objectOwnership: 'BucketOwnerEnforced' } });
-    const publicAccess = new S3BucketPublicAccessBlock(this, 'public-access', {
-      bucket,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketVersioningA(this, 'versioning', { bucket, versioningConfiguration: { status: 'Enabled' } });
-    new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
-      bucket,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: props.key.arn }, bucketKeyEnabled: true }],
-    });
-    new S3BucketPolicy(this, 'policy', {
-      bucket,
-      policy: policyDocument([
-        {
-          Sid: 'DenyInsecureTransport',
-          Effect: 'Deny',
-          Principal: '*',
-          Action: ['s3:*'],
-          Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
-          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-        },
-      ]),
-      // S3 rejects a bucket policy while the public access block is being applied.
-      dependsOn: [publicAccess],
-    });
+    this.bucket = secureBucket(this, props);
     new S3BucketLifecycleConfiguration(this, 'lifecycle', {
-      bucket,
+      bucket: this.bucket.id,
       rule: [
         {
           id: 'events-tiering-and-expiry',
@@ -86,6 +51,19 @@ export class ArchiveBucket extends Construct {
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
         },
       ],
+      lifecycle: {
+        precondition: [
+          {
+            // Objects must spend 30 days in STANDARD_IA before a later transition.
+            condition: Op.gte(props.transitionGlacierDays, Op.add(props.transitionIaDays, 30)),
+            errorMessage: 'archive_transition_glacier_days must be at least archive_transition_ia_days + 30.',
+          },
+          {
+            condition: Op.gt(props.expirationDays, props.transitionGlacierDays),
+            errorMessage: 'archive_expiration_days must be greater than archive_transition_glacier_days.',
+          },
+        ],
+      },
     });
   }
 }

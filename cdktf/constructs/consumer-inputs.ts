@@ -1,8 +1,9 @@
+import { Fn, type IResolvable } from 'cdktn';
 import type { KinesisStream } from '@cdktn/provider-aws/lib/kinesis-stream';
 import type { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
 import { CONSUMERS, functionEnvironment, type LogLevel, type ResourceNames, type ServiceName } from '@clickstream/shared';
 import type { Bundles } from '../bundles';
-import type { StreamConsumerFunctionProps } from './stream-consumer-function';
+import type { OnFailureDestination, StreamConsumerFunctionProps } from './stream-consumer-function';
 
 /** What every service construct receives from the stack. */
 export interface ConsumerInputs {
@@ -13,8 +14,14 @@ export interface ConsumerInputs {
   bundles: Bundles;
   stream: KinesisStream;
   key: KmsKey;
+  onFailure: OnFailureDestination;
   memorySize: number;
   timeout: number;
+  reservedConcurrency: number;
+  tracing: boolean | IResolvable;
+  /** The enhanced_fan_out_consumers variable: services that read through a fan-out consumer. */
+  enhancedFanOutConsumers: string[];
+  maximumRecordAgeInSeconds: number;
   logRetentionDays: number;
   logLevel: string;
 }
@@ -32,14 +39,18 @@ export function consumerProps(
     service,
     functionName: inputs.names.functions[service],
     roleName: roleName(inputs.names.functions[service]),
-    onFailureQueueName: inputs.names.onFailureQueues[service],
+    onFailure: inputs.onFailure,
     bundle: inputs.bundles[service],
     stream: inputs.stream,
     key: inputs.key,
     settings: CONSUMERS[service],
     batchSize: extra.batchSize,
+    maximumRecordAgeInSeconds: inputs.maximumRecordAgeInSeconds,
     memorySize: inputs.memorySize,
     timeout: inputs.timeout,
+    reservedConcurrency: inputs.reservedConcurrency,
+    tracing: inputs.tracing,
+    enhancedFanOut: Fn.contains(inputs.enhancedFanOutConsumers, service),
     logRetentionDays: inputs.logRetentionDays,
     environment: functionEnvironment({
       service,

@@ -1,7 +1,7 @@
 /** Test helpers: synthesize the stacks once per test file and query the JSON. */
 import path from 'node:path';
 import { Testing } from 'cdktn';
-import { createStacks, ENVIRONMENT_PROFILES } from '../app';
+import { createStacks, ENVIRONMENT_PROFILES, type CreateStacksOptions } from '../app';
 import { uniformBundles, type Bundles } from '../bundles';
 import type { ClickstreamStack } from '../stack';
 
@@ -17,20 +17,30 @@ export interface Synthesized {
 const cache = new Map<string, Synthesized[]>();
 
 /** All environment stacks, synthesized from `bundles` (default: every service built from the fixture). */
-export function synthAll(bundles: Bundles = uniformBundles(FIXTURE_BUNDLE), cacheKey = 'fixture'): Synthesized[] {
+export function synthAll(bundles: Bundles = uniformBundles(FIXTURE_BUNDLE), cacheKey = 'fixture', options: CreateStacksOptions = {}): Synthesized[] {
   const cached = cache.get(cacheKey);
   if (cached) return cached;
   const app = Testing.app();
-  const stacks = createStacks(app, bundles);
+  const stacks = createStacks(app, bundles, options);
   const result = stacks.map((stack) => ({ stack, json: JSON.parse(Testing.synth(stack)) as Json }));
   cache.set(cacheKey, result);
   return result;
 }
 
-export function synthEnv(environment: string, bundles?: Bundles, cacheKey?: string): Synthesized {
+export function synthEnv(environment: string, bundles?: Bundles, cacheKey?: string, options?: CreateStacksOptions): Synthesized {
   const index = ENVIRONMENT_PROFILES.findIndex((profile) => profile.environment === environment);
   if (index < 0) throw new Error(`no stack for ${environment}`);
-  return synthAll(bundles, cacheKey)[index]!;
+  return synthAll(bundles, cacheKey, options)[index]!;
+}
+
+/** Every alarm of a stack, keyed by logical id. */
+export function alarms(json: Json): Record<string, Json> {
+  return resources(json, 'aws_cloudwatch_metric_alarm');
+}
+
+/** The alarm at construct path `observability/<id>`. */
+export function alarmAt(json: Json, id: string): Json {
+  return resourceAt(json, 'aws_cloudwatch_metric_alarm', `observability/${id}`);
 }
 
 /** Resources of one type, keyed by logical id. */

@@ -25,6 +25,17 @@ describe('dashboard definition', () => {
       ]),
     );
   });
+
+  it('shows the records discarded to the on-failure bucket (the mappings carry only their UUID) and no SQS queue', () => {
+    expect(DASHBOARD.widgets.find((w) => w.id === 'discarded-records')?.search).toEqual({
+      namespace: 'AWS/Lambda',
+      metricName: 'OnFailureDestinationDeliveredEventCount',
+      dimensions: ['EventSourceMappingUUID'],
+      match: {},
+    });
+    expect(allMetrics).toContain(`SEARCH('{AWS/Lambda,EventSourceMappingUUID} MetricName=\\"OnFailureDestinationDeliveredEventCount\\"', 'Sum', 60)`);
+    expect(allMetrics).not.toContain('AWS/SQS');
+  });
 });
 
 describe('cloudWatchDashboardBody', () => {
@@ -34,7 +45,6 @@ describe('cloudWatchDashboardBody', () => {
       for (const metric of ['Duration', 'Errors', 'Throttles', 'IteratorAge']) {
         expect(allMetrics).toContain(JSON.stringify(['AWS/Lambda', metric, 'FunctionName', names.functions[service]]));
       }
-      expect(allMetrics).toContain(JSON.stringify(['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', names.onFailureQueues[service]]));
     }
     for (const metric of ['IncomingRecords', 'GetRecords.IteratorAgeMilliseconds', 'WriteProvisionedThroughputExceeded', 'ReadProvisionedThroughputExceeded']) {
       expect(allMetrics).toContain(JSON.stringify(['AWS/Kinesis', metric, 'StreamName', names.stream]));

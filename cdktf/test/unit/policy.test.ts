@@ -8,6 +8,17 @@ const RESOURCE_WILDCARD_ALLOWED: Record<string, string> = {
   // A key policy is attached to one key; "*" there means "this key" and is the only value KMS accepts.
   AccountAdministersAndDelegatesViaIam: 'KMS key policy: "*" is the key itself',
   CloudWatchAlarmsPublishToEncryptedTopic: 'KMS key policy: "*" is the key itself',
+  CloudWatchLogsEncryptFunctionLogs: 'KMS key policy: "*" is the key itself',
+  // X-Ray's PutTraceSegments/PutTelemetryRecords support no resource-level permissions.
+  WriteTraceSegments: 'X-Ray has no resource types for writing segments',
+};
+
+/** Where each explained wildcard may appear: a key policy, or the X-Ray tracing policy. */
+const WILDCARD_RESOURCE_DOCUMENTS: Record<string, RegExp> = {
+  AccountAdministersAndDelegatesViaIam: /^aws_kms_key\./,
+  CloudWatchAlarmsPublishToEncryptedTopic: /^aws_kms_key\./,
+  CloudWatchLogsEncryptFunctionLogs: /^aws_kms_key\./,
+  WriteTraceSegments: /^aws_iam_role_policy\.[\w-]+_consumer_tracing-policy_[0-9A-F]{8}\.policy$/,
 };
 
 /** Wildcard actions are allowed only to deny (denying more is the safe direction). */
@@ -23,6 +34,7 @@ function policyDocuments(json: Json): Documents {
     }
   };
   collect('aws_iam_role_policy', 'policy');
+  collect('aws_iam_policy', 'policy');
   collect('aws_iam_role', 'assume_role_policy');
   collect('aws_kms_key', 'policy');
   collect('aws_s3_bucket_policy', 'policy');
@@ -48,7 +60,7 @@ function unexplainedWildcardResources(documents: Documents): string[] {
   return documents.flatMap(({ where, statements }) =>
     statements
       .filter((s) => asList(s.Resource).includes('*') || s.NotResource !== undefined)
-      .filter((s) => !(s.Sid in RESOURCE_WILDCARD_ALLOWED && where.startsWith('aws_kms_key')))
+      .filter((s) => !(s.Sid in RESOURCE_WILDCARD_ALLOWED && WILDCARD_RESOURCE_DOCUMENTS[s.Sid]!.test(where)))
       .map((s) => `${where}: ${s.Sid}`),
   );
 }
@@ -75,8 +87,11 @@ describe.each(synthAll().map(({ stack, json }) => [stack.node.id, json] as const
   const documents = policyDocuments(json);
 
   it('finds the policies to check', () => {
-    expect(documents.filter((d) => d.where.startsWith('aws_iam_role_policy'))).toHaveLength(SERVICES.length);
-    expect(documents.length).toBeGreaterThanOrEqual(SERVICES.length * 2 + 2);
+    // Each function's policy and its (count-gated) tracing policy.
+    expect(documents.filter((d) => d.where.startsWith('aws_iam_role_policy'))).toHaveLength(SERVICES.length * 2);
+    expect(documents.filter((d) => d.where.startsWith('aws_iam_policy.'))).toHaveLength(1);
+    // Roles (functions + producer), key, two bucket policies.
+    expect(documents.length).toBeGreaterThanOrEqual(SERVICES.length * 3 + 1 + 1 + 1 + 2);
   });
 
   it('never allows a wildcard action', () => {
@@ -88,11 +103,23 @@ describe.each(synthAll().map(({ stack, json }) => [stack.node.id, json] as const
   });
 
   it('gives each function a role of its own, assumable by Lambda only', () => {
-    const roleNames = Object.values(resources(json, 'aws_iam_role')).map((r) => r.name);
-    expect(new Set(roleNames).size).toBe(SERVICES.length);
-    for (const role of Object.values(resources(json, 'aws_iam_role'))) {
+    const functionRoles = SERVICES.map((service) => resourceAt(json, 'aws_iam_role', `${service}/consumer/role`));
+    expect(new Set(functionRoles.map((r) => r.name)).size).toBe(SERVICES.length);
+    expect(Object.keys(resources(json, 'aws_iam_role'))).toHaveLength(SERVICES.length + 1);
+    for (const role of functionRoles) {
       expect(parsePolicy(role.assume_role_policy).Statement).toEqual([
         { Sid: 'LambdaAssumesRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: ['sts:AssumeRole'] },
+      ]);
+    }
+  });
+
+  it('limits the tracing policy to X-Ray segment writes, created only with enable_xray_tracing', () => {
+    for (const service of SERVICES) {
+      const tracing = resourceAt(json, 'aws_iam_role_policy', `${service}/consumer/tracing-policy`);
+      expect(tracing.count).toBe('${var.enable_xray_tracing ? 1 : 0}');
+      expect(tracing.role).toBe(refOf(json, 'aws_iam_role', `${service}/consumer/role`, 'id'));
+      expect(parsePolicy(tracing.policy).Statement).toEqual([
+        { Sid: 'WriteTraceSegments', Effect: 'Allow', Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], Resource: '*' },
       ]);
     }
   });
@@ -101,6 +128,8 @@ describe.each(synthAll().map(({ stack, json }) => [stack.node.id, json] as const
   const stream = refOf(json, 'aws_kinesis_stream', 'stream/stream', 'arn');
   const table = (name: string) => refOf(json, 'aws_dynamodb_table', `tables/${name}`, 'arn');
   const bucket = refOf(json, 'aws_s3_bucket', 'archive/bucket', 'arn');
+  const onFailureBucket = refOf(json, 'aws_s3_bucket', 'on-failure/bucket', 'arn');
+  const functionName = (service: ServiceName) => `\${var.project_name}-\${var.environment}-${service}`;
   const topic = refOf(json, 'aws_sns_topic', 'alerts/topic', 'arn');
   const kinesisRead = ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'];
   const dynamodbActions = ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
@@ -113,7 +142,15 @@ describe.each(synthAll().map(({ stack, json }) => [stack.node.id, json] as const
       Resource: `${refOf(json, 'aws_cloudwatch_log_group', `${service}/consumer/logs`, 'arn')}:*`,
     },
     { Sid: 'ReadStream', Effect: 'Allow', Action: kinesisRead, Resource: stream },
-    { Sid: 'SendToOnFailureQueue', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: refOf(json, 'aws_sqs_queue', `${service}/consumer/on-failure`, 'arn') },
+    {
+      Sid: 'ReadThroughOwnFanOutConsumer',
+      Effect: 'Allow',
+      Action: ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard'],
+      Resource: `${stream}/consumer/${functionName(service)}:*`,
+    },
+    { Sid: 'DeliverDiscardedBatches', Effect: 'Allow', Action: ['s3:PutObject'], Resource: `${onFailureBucket}/aws/lambda/*` },
+    { Sid: 'FindOnFailureBucket', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: onFailureBucket },
+    // kms:GenerateDataKey also covers delivery to the SSE-KMS on-failure bucket.
     { Sid: 'UseDataKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: key },
   ];
   const expected: Record<ServiceName, Json[]> = {
@@ -143,6 +180,22 @@ describe.each(synthAll().map(({ stack, json }) => [stack.node.id, json] as const
       },
     ],
   };
+
+  it('lets producers put records on the stream with a data key, nothing more', () => {
+    const policy = resourceAt(json, 'aws_iam_policy', 'producers/policy');
+    expect(parsePolicy(policy.policy).Statement).toEqual([
+      { Sid: 'PutRecords', Effect: 'Allow', Action: ['kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'], Resource: stream },
+      { Sid: 'EncryptRecords', Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: key },
+    ]);
+    const role = resourceAt(json, 'aws_iam_role', 'producers/role');
+    expect(parsePolicy(role.assume_role_policy).Statement).toEqual([
+      { Sid: 'AccountPrincipalsAssumeRole', Effect: 'Allow', Principal: { AWS: expect.stringMatching(/^arn:\$\{data\.aws_partition\.[\w]+\.partition\}:iam::\$\{data\.aws_caller_identity\.[\w]+\.account_id\}:root$/) }, Action: ['sts:AssumeRole'] },
+    ]);
+    expect(resourceAt(json, 'aws_iam_role_policy_attachment', 'producers/attachment')).toEqual({
+      role: refOf(json, 'aws_iam_role', 'producers/role', 'name'),
+      policy_arn: refOf(json, 'aws_iam_policy', 'producers/policy', 'arn'),
+    });
+  });
 
   it.each(SERVICES)('grants %s exactly what it uses', (service) => {
     const policy = resourceAt(json, 'aws_iam_role_policy', `${service}/consumer/policy`);

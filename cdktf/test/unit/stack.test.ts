@@ -1,6 +1,6 @@
 import { CONSUMERS, SERVICES, TABLES } from '@clickstream/shared';
 import { ENVIRONMENT_PROFILES, stackId } from '../../app';
-import { LAMBDA_HANDLER, LAMBDA_RUNTIME, ON_FAILURE_RETENTION_SECONDS } from '../../constructs/stream-consumer-function';
+import { LAMBDA_HANDLER, LAMBDA_RUNTIME, NODE_OPTIONS } from '../../constructs/stream-consumer-function';
 import { logicalId, parsePolicy, refOf, resourceAt, resources, synthAll, synthEnv, type Json } from '../synth';
 
 const { json } = synthEnv('dev');
@@ -45,6 +45,18 @@ describe('variables', () => {
       enable_anomaly_detection: true,
       enable_sns_alerts: false,
       alert_email: '',
+      enable_alarm_notifications: false,
+      alarm_emails: [],
+      alarm_https_endpoints: [],
+      alarm_topic_arn: '',
+      allowed_account_ids: [],
+      stream_mode: 'PROVISIONED',
+      kinesis_shard_level_metrics: [],
+      enhanced_fan_out_consumers: [],
+      lambda_reserved_concurrency: -1,
+      enable_xray_tracing: false,
+      on_failure_expiration_days: 30,
+      duration_alarm_timeout_percent: 80,
       enable_cloudwatch_dashboard: true,
       log_retention_days: 14,
       log_level: 'info',
@@ -56,14 +68,16 @@ describe('variables', () => {
 });
 
 describe('stream', () => {
-  it('is provisioned from the shard and retention variables and KMS-encrypted', () => {
+  it('takes its mode, shards, retention and shard-level metrics from variables and is KMS-encrypted', () => {
     const stream = at('aws_kinesis_stream', 'stream/stream');
     expect(stream).toMatchObject({
-      shard_count: '${var.kinesis_shard_count}',
+      // Kinesis owns the shard count of an ON_DEMAND stream: the provider must not set it.
+      shard_count: '${(var.stream_mode == "PROVISIONED") ? var.kinesis_shard_count : null}',
       retention_period: '${var.kinesis_retention_period}',
+      shard_level_metrics: '${var.kinesis_shard_level_metrics}',
       encryption_type: 'KMS',
       kms_key_id: kmsKeyArn,
-      stream_mode_details: { stream_mode: 'PROVISIONED' },
+      stream_mode_details: { stream_mode: '${var.stream_mode}' },
     });
   });
 
@@ -149,7 +163,8 @@ describe('archive bucket', () => {
 });
 
 describe('alerts topic', () => {
-  it('is encrypted with the stack key', () => {
+  it('is for anomalies only, encrypted with the stack key', () => {
+    expect(at('aws_sns_topic', 'alerts/topic').display_name).toBe('Clickstream alerts');
     expect(at('aws_sns_topic', 'alerts/topic').kms_master_key_id).toBe(kmsKeyArn);
   });
 
@@ -172,24 +187,25 @@ describe.each(SERVICES)('%s', (service) => {
   const settings = CONSUMERS[service];
   const fn = at('aws_lambda_function', `${service}/consumer/function`);
   const mapping = at('aws_lambda_event_source_mapping', `${service}/consumer/event-source`);
-  const queueArn = refOf(json, 'aws_sqs_queue', `${service}/consumer/on-failure`, 'arn');
 
-  it('maps the stream with partial batch responses, bisect, retries until the records expire, and an on-failure queue', () => {
+  it('maps the stream with partial batch responses, bisect, retries until the dependency is back, the operator record age and an S3 on-failure destination', () => {
     expect(mapping).toMatchObject({
-      event_source_arn: refOf(json, 'aws_kinesis_stream', 'stream/stream', 'arn'),
+      event_source_arn: `\${contains(var.enhanced_fan_out_consumers, "${service}") ? ${refOf(json, 'aws_kinesis_stream_consumer', `${service}/consumer/fan-out`, 'arn').slice(2, -5)}[0].arn : ${refOf(json, 'aws_kinesis_stream', 'stream/stream', 'arn').slice(2, -1)}}`,
       function_name: refOf(json, 'aws_lambda_function', `${service}/consumer/function`, 'arn'),
       starting_position: 'TRIM_HORIZON',
       function_response_types: ['ReportBatchItemFailures'],
       bisect_batch_on_function_error: true,
       maximum_retry_attempts: settings.maximumRetryAttempts,
-      maximum_record_age_in_seconds: settings.maximumRecordAgeInSeconds,
+      maximum_record_age_in_seconds: '${var.max_record_age_seconds}',
       maximum_batching_window_in_seconds: settings.maximumBatchingWindowInSeconds,
       parallelization_factor: settings.parallelizationFactor,
-      destination_config: { on_failure: { destination_arn: queueArn } },
+      destination_config: { on_failure: { destination_arn: refOf(json, 'aws_s3_bucket', 'on-failure/bucket', 'arn') } },
+      metrics_config: { metrics: ['EventCount'] },
     });
-    // Transient failures retry until the dependency is back; the handlers quarantine poison records.
+    // Only transient failures fail an invocation: retried until the record expires with the stream,
+    // unless the operator chooses a discard age.
     expect(mapping.maximum_retry_attempts).toBe(-1);
-    expect(mapping.maximum_record_age_in_seconds).toBe(-1);
+    expect(json.variable.max_record_age_seconds.default).toBe(-1);
     expect(mapping.batch_size).toBe(service === 'archiver' ? '${var.archiver_batch_size}' : '${var.batch_size}');
     expect(mapping.enabled).toBe(service === 'anomaly-detector' ? '${var.enable_anomaly_detection}' : true);
   });
@@ -201,24 +217,28 @@ describe.each(SERVICES)('%s', (service) => {
       architectures: ['arm64'],
       memory_size: '${var.lambda_memory_size}',
       timeout: '${var.lambda_timeout}',
+      reserved_concurrent_executions: '${var.lambda_reserved_concurrency}',
+      tracing_config: { mode: '${var.enable_xray_tracing ? "Active" : "PassThrough"}' },
       role: refOf(json, 'aws_iam_role', `${service}/consumer/role`, 'arn'),
     });
     expect(fn.filename).toMatch(new RegExp(`^assets/${service}_consumer_bundle_[0-9A-F]+/([0-9A-F]+)/archive\\.zip$`));
     expect(fn.filename).toContain(`/${fn.source_code_hash}/`);
   });
 
-  it('logs to its own log group with 14-day retention (created before the function)', () => {
+  it('logs to its own log group, encrypted with the stack key, with the retention variable (created before the function)', () => {
     const logs = at('aws_cloudwatch_log_group', `${service}/consumer/logs`);
     expect(logs.name).toBe(`/aws/lambda/${'${var.project_name}-${var.environment}'}-${service}`);
     expect(logs.retention_in_days).toBe('${var.log_retention_days}');
+    expect(logs.kms_key_id).toBe(kmsKeyArn);
     expect(fn.logging_config.log_group).toBe(refOf(json, 'aws_cloudwatch_log_group', `${service}/consumer/logs`, 'name'));
     expect(fn.depends_on).toContain(`aws_cloudwatch_log_group.${logicalId(json, 'aws_cloudwatch_log_group', `${service}/consumer/logs`)}`);
   });
 
-  it('has an encrypted on-failure queue that keeps messages 14 days', () => {
-    expect(at('aws_sqs_queue', `${service}/consumer/on-failure`)).toMatchObject({
-      kms_master_key_id: kmsKeyArn,
-      message_retention_seconds: ON_FAILURE_RETENTION_SECONDS,
+  it('has a fan-out stream consumer of its own only when enhanced_fan_out_consumers names it', () => {
+    expect(at('aws_kinesis_stream_consumer', `${service}/consumer/fan-out`)).toEqual({
+      count: `\${contains(var.enhanced_fan_out_consumers, "${service}") ? 1 : 0}`,
+      name: `\${var.project_name}-\${var.environment}-${service}`,
+      stream_arn: refOf(json, 'aws_kinesis_stream', 'stream/stream', 'arn'),
     });
   });
 
@@ -231,44 +251,20 @@ describe.each(SERVICES)('%s', (service) => {
     if (service === 'anomaly-detector') expect(env.ALERTS_TOPIC_ARN).toBe(topicArn);
     else expect(env.ALERTS_TOPIC_ARN).toBeUndefined();
     expect(Object.keys(env).filter((k) => k.startsWith('AWS_'))).toEqual([]);
-  });
-
-  it('has alarms on iterator age, errors, throttles and on-failure queue depth that notify the alerts topic', () => {
-    const alarms = Object.values(resources(json, 'aws_cloudwatch_metric_alarm'));
-    const of = (metric: string) => alarms.filter((a) => a.metric_name === metric && Object.values(a.dimensions ?? {}).some((d) => String(d).endsWith(service) || String(d).endsWith(`${service}-on-failure`)));
-    for (const metric of ['IteratorAge', 'Errors', 'Throttles', 'ApproximateNumberOfMessagesVisible']) {
-      const found = of(metric);
-      expect(found).toHaveLength(1);
-      expect(found[0]!.alarm_actions).toEqual([topicArn]);
-      expect(found[0]!.ok_actions).toEqual([topicArn]);
-    }
-    expect(of('IteratorAge')[0]!.threshold).toBe('${var.iterator_age_alarm_threshold_ms}');
+    // Stack traces through the bundled source maps.
+    expect(env.NODE_OPTIONS).toBe(NODE_OPTIONS);
+    expect(NODE_OPTIONS).toBe('--enable-source-maps');
   });
 });
 
-describe('observability', () => {
-  it('alarms on the quarantine rate and every alarm notifies the alerts topic', () => {
-    const alarms = Object.values(resources(json, 'aws_cloudwatch_metric_alarm'));
-    expect(alarms).toHaveLength(SERVICES.length * 4 + 1);
-    for (const alarm of alarms) {
-      expect(alarm.alarm_actions).toEqual([topicArn]);
-      expect(alarm.treat_missing_data).toBe('notBreaching');
-    }
-    const rate = at('aws_cloudwatch_metric_alarm', 'observability/quarantine-rate');
-    expect(rate.threshold).toBe('${var.quarantine_rate_alarm_percent}');
-    expect((rate.metric_query as Json[]).map((q) => q.metric?.metric_name ?? q.expression)).toEqual([
-      'EventsAccepted',
-      'EventsRejected',
-      expect.stringContaining('100 * FILL(rejected, 0)'),
-    ]);
-  });
-
-  it('creates the dashboard only when enabled, from the shared definition', () => {
+describe('dashboard', () => {
+  it('is created only when enabled, from the shared definition', () => {
     const dashboard = at('aws_cloudwatch_dashboard', 'observability/dashboard');
     expect(dashboard.count).toBe('${var.enable_cloudwatch_dashboard ? 1 : 0}');
     const body = JSON.parse(dashboard.dashboard_body);
     expect(body.widgets.length).toBeGreaterThan(5);
     expect(dashboard.dashboard_body).not.toContain('{{');
+    expect(dashboard.dashboard_body).not.toContain('AWS/SQS');
   });
 });
 
@@ -288,6 +284,11 @@ describe('outputs', () => {
         'dynamodb_counters_table_name',
         'cloudwatch_dashboard_url',
         'sns_topic_arn',
+        'sns_operations_topic_arn',
+        's3_on_failure_bucket_name',
+        'producer_policy_arn',
+        'producer_role_arn',
+        'lambda_archiver_event_source_mapping_uuid',
         'iam_role_event_processor_name',
         'iam_role_anomaly_detector_name',
         'iam_role_archiver_name',
@@ -296,6 +297,14 @@ describe('outputs', () => {
     expect(outputs.kinesis_stream_name!.value).toBe(refOf(json, 'aws_kinesis_stream', 'stream/stream', 'name'));
     expect(outputs.sns_topic_arn!.value).toBe(topicArn);
     expect(outputs.iam_role_archiver_name!.value).toBe(refOf(json, 'aws_iam_role', 'archiver/consumer/role', 'name'));
+    expect(outputs.sns_operations_topic_arn!.value).toBe(refOf(json, 'aws_sns_topic', 'operations/topic', 'arn'));
+    expect(outputs.s3_on_failure_bucket_name!.value).toBe(refOf(json, 'aws_s3_bucket', 'on-failure/bucket', 'bucket'));
+    expect(outputs.producer_policy_arn!.value).toBe(refOf(json, 'aws_iam_policy', 'producers/policy', 'arn'));
+    expect(outputs.producer_role_arn!.value).toBe(refOf(json, 'aws_iam_role', 'producers/role', 'arn'));
+    expect(outputs.lambda_archiver_event_source_mapping_uuid!.value).toBe(refOf(json, 'aws_lambda_event_source_mapping', 'archiver/consumer/event-source', 'uuid'));
+    // The SQS on-failure queues are gone with the S3 destination.
+    expect(Object.keys(outputs).filter((name) => name.startsWith('sqs_'))).toEqual([]);
+    expect(resources(json, 'aws_sqs_queue')).toEqual({});
     expect(outputs.cloudwatch_dashboard_url!.value).toBe(
       '${var.enable_cloudwatch_dashboard ? "https://${var.aws_region}.console.aws.amazon.com/cloudwatch/home?region=${var.aws_region}#dashboards:name=${var.project_name}-${var.environment}-dashboard" : ""}',
     );

@@ -4,6 +4,7 @@
  * resourceNames(), TABLES, CONSUMERS, STREAM_DEFAULTS and functionEnvironment().
  */
 import { CONSUMERS, DEFAULT_PROJECT, functionEnvironment, resourceNames, SERVICES, STREAM_DEFAULTS, TABLES, type TableKey, ENV } from '@clickstream/shared';
+import { profileOf } from '../../environments';
 import { refOf, resolveWithDefaults, resourceAt, synthAll, type Json } from '../synth';
 
 
@@ -18,12 +19,13 @@ describe.each(synthAll().map(({ stack, json }) => [stack.node.id, json] as const
     expect(resolve(resourceAt(json, 'aws_kinesis_stream', 'stream/stream').name)).toBe(names.stream);
     expect(resolve(resourceAt(json, 'aws_s3_bucket', 'archive/bucket').bucket)).toBe(names.archiveBucket);
     expect(resolve(resourceAt(json, 'aws_sns_topic', 'alerts/topic').name)).toBe(names.alertsTopic);
+    // The local stack writes discarded batches to the same bucket name, and the replay tool reads it.
+    expect(resolve(resourceAt(json, 'aws_s3_bucket', 'on-failure/bucket').bucket)).toBe(names.onFailureBucket);
     for (const tableKey of Object.keys(TABLES) as TableKey[]) {
       expect(resolve(resourceAt(json, 'aws_dynamodb_table', `tables/${tableKey}`).name)).toBe(names.tables[tableKey]);
     }
     for (const service of SERVICES) {
       expect(resolve(fnAt(service).function_name)).toBe(names.functions[service]);
-      expect(resolve(resourceAt(json, 'aws_sqs_queue', `${service}/consumer/on-failure`).name)).toBe(names.onFailureQueues[service]);
     }
   });
 
@@ -51,8 +53,11 @@ describe.each(synthAll().map(({ stack, json }) => [stack.node.id, json] as const
   });
 
   it('uses the stream defaults and the consumer settings of CONSUMERS', () => {
-    expect(json.variable.kinesis_shard_count.default).toBe(STREAM_DEFAULTS.shardCount);
-    expect(json.variable.kinesis_retention_period.default).toBe(STREAM_DEFAULTS.retentionHours);
+    // dev is the local stack's twin; staging and prod are sized by their profiles.
+    const sizing = environment === 'dev' ? { shards: STREAM_DEFAULTS.shardCount, hours: STREAM_DEFAULTS.retentionHours } : { shards: profileOf(environment).defaults.kinesisShardCount, hours: profileOf(environment).defaults.kinesisRetentionHours };
+    expect(json.variable.kinesis_shard_count.default).toBe(sizing.shards);
+    expect(json.variable.kinesis_retention_period.default).toBe(sizing.hours);
+    expect(profileOf('dev').defaults).toMatchObject({ kinesisShardCount: STREAM_DEFAULTS.shardCount, kinesisRetentionHours: STREAM_DEFAULTS.retentionHours });
     for (const service of SERVICES) {
       const settings = CONSUMERS[service];
       const mapping = resourceAt(json, 'aws_lambda_event_source_mapping', `${service}/consumer/event-source`);
@@ -64,9 +69,11 @@ describe.each(synthAll().map(({ stack, json }) => [stack.node.id, json] as const
         parallelization_factor: settings.parallelizationFactor,
         bisect_batch_on_function_error: settings.bisectBatchOnFunctionError,
         maximum_retry_attempts: settings.maximumRetryAttempts,
-        maximum_record_age_in_seconds: settings.maximumRecordAgeInSeconds,
         function_response_types: settings.reportBatchItemFailures ? ['ReportBatchItemFailures'] : [],
       });
+      // The operator's max_record_age_seconds starts from the topology's value.
+      expect(mapping.maximum_record_age_in_seconds).toBe('${var.max_record_age_seconds}');
+      expect(json.variable.max_record_age_seconds.default).toBe(settings.maximumRecordAgeInSeconds);
       const fn = fnAt(service);
       expect(json.variable[/^\$\{var\.(\w+)\}$/.exec(fn.memory_size)![1]!].default).toBe(settings.memorySizeMb);
       expect(json.variable[/^\$\{var\.(\w+)\}$/.exec(fn.timeout)![1]!].default).toBe(settings.timeoutSeconds);
@@ -91,7 +98,8 @@ describe.each(synthAll().map(({ stack, json }) => [stack.node.id, json] as const
         Object.entries(env).map(([name, value]) => [name, value === bucketName ? names.archiveBucket : value === topicArn ? value : resolve(value)]),
       );
       expect(env.ARCHIVE_BUCKET).toBe(bucketName);
-      expect(resolved).toEqual(expected);
+      // NODE_OPTIONS is the Node runtime's, not part of the shared contract.
+      expect(resolved).toEqual({ ...expected, NODE_OPTIONS: '--enable-source-maps' });
     }
   });
 });

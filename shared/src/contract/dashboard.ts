@@ -145,12 +145,13 @@ export const DASHBOARD: DashboardDefinition = {
     widget({ id: 'lambda-errors', title: 'Lambda errors', view: 'timeSeries', stat: 'Sum', period: PERIOD, metrics: perFunction('Errors') }),
     widget({ id: 'lambda-throttles', title: 'Lambda throttles', view: 'timeSeries', stat: 'Sum', period: PERIOD, metrics: perFunction('Throttles') }),
     widget({
-      id: 'on-failure-queues',
-      title: 'On-failure queue depth',
+      id: 'discarded-records',
+      title: 'Records sent to the on-failure bucket',
       view: 'timeSeries',
-      stat: 'Maximum',
+      stat: 'Sum',
       period: PERIOD,
-      metrics: SERVICES.map((service) => ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', `{{queue:${service}}}`] as const),
+      // Event source mapping metrics carry only the mapping's UUID (one line per mapping).
+      search: { namespace: 'AWS/Lambda', metricName: 'OnFailureDestinationDeliveredEventCount', dimensions: ['EventSourceMappingUUID'], match: {} },
     }),
   ],
 };
