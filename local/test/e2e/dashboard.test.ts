@@ -12,8 +12,10 @@ import { startTestStack } from '../../testing';
 /**
  * The local dashboard in a real browser (Debian's chromium, no Playwright browser download):
  * the stack runs with demo traffic, the page fills its charts and tables from the services' EMF
- * metrics and the tables, and the screenshot in the README is taken from it.
+ * metrics and the tables. `npm run screenshots` takes the README's screenshot from it (into
+ * docs/); a plain `npm test` saves it in a temporary directory and leaves the tree unchanged.
  */
+jest.setTimeout(30_000);
 const root = path.resolve(__dirname, '../../..');
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -97,6 +99,7 @@ it('fills charts and tables with live data and saves the README screenshot', asy
   await page.waitForSelector('#ranges button[data-minutes="5"][aria-pressed="true"]');
   await page.waitForSelector('[data-widget-id="events-by-type"] .period:text("per 10 s")');
 
-  mkdirSync(path.join(root, 'docs'), { recursive: true });
-  await page.screenshot({ path: path.join(root, 'docs', 'dashboard.png'), fullPage: true });
+  const screenshots = process.env.CLICKSTREAM_SCREENSHOT_DIR === undefined ? mkdtempSync(path.join(tmpdir(), 'clickstream-screens-')) : path.resolve(root, process.env.CLICKSTREAM_SCREENSHOT_DIR);
+  mkdirSync(screenshots, { recursive: true });
+  await page.screenshot({ path: path.join(screenshots, 'dashboard.png'), fullPage: true });
 }, 60_000);
