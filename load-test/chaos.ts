@@ -14,6 +14,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { DescribeStreamSummaryCommand, ListShardsCommand, MergeShardsCommand, SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { createDynamoDbClient, createKinesisClient, createS3Client, putRecords, sleep, type ServiceName } from '@clickstream/shared';
 import { manifestClientConfig } from '../local/manifest';
 import { startLocalStack, type LocalStack } from '../local/stack';
@@ -94,8 +95,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const ledger = new Ledger();
     const startedMs = Date.now();
     const faults = scheduleFaults(timeline, proxies, stack, startedMs, options.log);
+    const reshard = reshardUnderLoad(stack, startedMs, options);
     const sent = await sendTraffic(stack, ledger, options);
-    const faultEffects = await faults;
+    const faultEffects = [...(await faults), await reshard];
     const drainStarted = Date.now();
     options.log(`traffic done (${sent} records); draining…`);
     let drainError: string | undefined;
@@ -136,6 +138,48 @@ async function scheduleFaults(timeline: readonly FaultWindow[], proxies: Partial
       return { ...fault, effect, ...(catchUpMs === undefined ? {} : { catchUpMs }) };
     }),
   );
+}
+
+/**
+ * A reshard under load: a fifth into the run the first shard is split in two; at three fifths the
+ * split's upper child is merged with the next shard (adjacent hash ranges). Per-session order and
+ * exactness then depend on the mappings reading children only after their parents' ends.
+ */
+async function reshardUnderLoad(stack: LocalStack, startedMs: number, options: ChaosOptions): Promise<FaultEffect> {
+  const kinesis = createKinesisClient(manifestClientConfig(stack.manifest));
+  const streamName = stack.manifest.stream.name;
+  const window: FaultWindow = { name: 'reshard (split, then merge)', proxy: 'dynamodb', atMs: options.durationMs / 5, forMs: (options.durationMs * 2) / 5, mode: { kind: 'pass' } };
+  try {
+    await sleep(Math.max(0, startedMs + window.atMs - Date.now()));
+    const [first, second] = await openShards(kinesis, streamName);
+    if (first === undefined || second === undefined) return { ...window, effect: { skipped: 1 } };
+    const middle = (BigInt(first.HashKeyRange!.StartingHashKey!) + BigInt(first.HashKeyRange!.EndingHashKey!)) / 2n;
+    options.log(`fault: SplitShard ${first.ShardId}`);
+    await kinesis.send(new SplitShardCommand({ StreamName: streamName, ShardToSplit: first.ShardId!, NewStartingHashKey: middle.toString() }));
+    await untilActive(kinesis, streamName);
+    await sleep(Math.max(0, startedMs + window.atMs + window.forMs - Date.now()));
+    const upper = (await openShards(kinesis, streamName)).find((shard) => shard.ParentShardId === first.ShardId && shard.HashKeyRange!.StartingHashKey === middle.toString())!;
+    options.log(`fault: MergeShards ${upper.ShardId} + ${second.ShardId}`);
+    await kinesis.send(new MergeShardsCommand({ StreamName: streamName, ShardToMerge: upper.ShardId!, AdjacentShardToMerge: second.ShardId! }));
+    await untilActive(kinesis, streamName);
+    return { ...window, effect: { splits: 1, merges: 1, shards: (await openShards(kinesis, streamName)).length } };
+  } finally {
+    kinesis.destroy();
+  }
+}
+
+/** Open shards (no ending sequence number), in hash-key order. */
+async function openShards(kinesis: KinesisClient, streamName: string) {
+  const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName: streamName }));
+  return Shards.filter((shard) => shard.SequenceNumberRange?.EndingSequenceNumber === undefined).sort((a, b) => (BigInt(a.HashKeyRange!.StartingHashKey!) < BigInt(b.HashKeyRange!.StartingHashKey!) ? -1 : 1));
+}
+
+async function untilActive(kinesis: KinesisClient, streamName: string): Promise<void> {
+  for (;;) {
+    const { StreamDescriptionSummary: summary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+    if (summary?.StreamStatus === 'ACTIVE') return;
+    await sleep(20);
+  }
 }
 
 /** From `sinceMs` until every consumer's latest iterator age (AWS/Lambda IteratorAge) is under 2 s; undefined after 2 minutes. */
@@ -210,7 +254,7 @@ const HELP = `Usage: npm run chaos -- [options]
   --help             this text
 
 Faults: a DynamoDB outage and an S3/SNS/SQS outage (each a fifth of the run, at most a minute),
-DynamoDB throttling, and answers lost after the write. Exit 0 when every check passes, 1 otherwise.
+DynamoDB throttling, answers lost after the write, and a reshard under load (split, then merge). Exit 0 when every check passes, 1 otherwise.
 `;
 
 async function main(argv: string[]): Promise<number> {

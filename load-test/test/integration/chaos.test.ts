@@ -3,7 +3,7 @@ import { faultTimeline, runChaos } from '../../chaos';
 /**
  * The bounded fault suite of `npm test` (the long one is `npm run chaos -- --minutes 5`): 40 s of
  * shop traffic with the hostile corpus, through a DynamoDB outage, an S3/SNS/SQS outage,
- * throttling and answers lost after the write, checked against the ledger of what was sent.
+ * throttling, answers lost after the write and a reshard (split, then merge), checked against the ledger of what was sent.
  */
 it('loses nothing, counts nothing twice and discards nothing through outages, throttling and lost answers', async () => {
   const result = await runChaos({ durationMs: 40_000, eventsPerSecond: 60, shards: 2, seed: 11, drainTimeoutMs: 180_000, log: () => undefined });
@@ -18,6 +18,7 @@ it('loses nothing, counts nothing twice and discards nothing through outages, th
   expect(effect('S3/SNS/SQS outage').reset).toBeGreaterThan(0);
   expect(effect('DynamoDB throttling (30 %)').throttled).toBeGreaterThan(0);
   expect(effect('answers lost after the write (20 %)').lost).toBeGreaterThan(0);
+  expect(effect('reshard (split, then merge)')).toEqual({ splits: 1, merges: 1, shards: 2 });
 }, 300_000);
 
 it('spreads its faults over the run, a minute of each outage in five minutes', () => {
