@@ -26,7 +26,8 @@ export interface ReplayFunction {
 }
 
 /** Invokes the function with `event`; resolves with the function's response, throws its error. */
-export type ReplayInvoke = (fn: ReplayFunction, event: KinesisStreamEvent) => Promise<unknown>;
+/** Invokes a function with a stored batch; `replayOf` (the on-failure object's key) tells the handler it is a replay. */
+export type ReplayInvoke = (fn: ReplayFunction, event: KinesisStreamEvent & { replayOf?: string }) => Promise<unknown>;
 
 export interface ReplayedBatch {
   key: string;
@@ -102,7 +103,7 @@ async function replayOne(batch: StoredBatch, options: ReplayOptions): Promise<Re
   };
   if (options.dryRun) return { ...entry, outcome: 'pending' };
   try {
-    const response = await options.invoke({ functionName: entry.functionName, functionArn: object.requestContext.functionArn }, object.payload);
+    const response = await options.invoke({ functionName: entry.functionName, functionArn: object.requestContext.functionArn }, { ...object.payload, replayOf: batch.key });
     const outcome = parseBatchResponse(response, object.payload.Records.map((record) => ({ SequenceNumber: record.kinesis.sequenceNumber })));
     if (outcome.kind === 'partial') return { ...entry, outcome: 'failed', error: `the function reported a failure from ${outcome.lowest} on; left in place for the next run` };
     if (outcome.kind === 'error') throw outcome.error;

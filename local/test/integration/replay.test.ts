@@ -148,6 +148,9 @@ it('keeps discarded batches with their records and replays them exactly once', a
   await Promise.all(mappings.map((mapping) => mapping.start()));
   const lost = events(30);
   const later = events(20);
+  const lostAgain = events(25);
+  const afterwards = events(15);
+  const everything = [...lost, ...later, ...lostAgain, ...afterwards];
   try {
     // During the outage every record ages past MaximumRecordAgeInSeconds and is discarded.
     await send(lost);
@@ -175,10 +178,25 @@ it('keeps discarded batches with their records and replays them exactly once', a
     await send(later);
     await until(() => mappings.every((mapping) => mapping.isIdle() && mapping.stats.recordsDelivered >= later.length), 'the later records');
     await sleep(200);
+
+    // A second outage discards more; traffic after it moves the shards' fences past the discarded
+    // records before anyone replays them. The replay still adds each of them exactly once.
+    outage.down = true;
+    await send(lostAgain);
+    await until(() => mappings.every((mapping) => mapping.stats.recordsDiscarded === lost.length + lostAgain.length && mapping.isIdle()), 'the second discards');
+    outage.down = false;
+    await send(afterwards);
+    for (const deadline = Date.now() + 20_000; (await observed()).counters['events#all'] !== lost.length + later.length + afterwards.length; await sleep(50)) {
+      if (Date.now() > deadline) throw new Error('the records after the second outage were not applied');
+    }
+    await until(() => mappings.every((mapping) => mapping.isIdle()), 'the records after the second outage');
+    const again = JSON.parse(await replayCommand()) as ReplayReport;
+    expect(again).toMatchObject({ failed: 0, recordsReplayed: lostAgain.length * services.length });
+    expect(await observed()).toEqual(groundTruth(everything));
   } finally {
     await Promise.all(mappings.map((mapping) => mapping.stop()));
   }
-  expect(await observed()).toEqual(groundTruth([...lost, ...later]));
+  expect(await observed()).toEqual(groundTruth(everything));
 
   // A second run finds nothing to replay.
   const invoke = localReplayInvoke(stack.manifest, { logLevel: 'silent' });
@@ -195,8 +213,8 @@ it('keeps discarded batches with their records and replays them exactly once', a
   expect(third.batches.every((batch) => batch.functionName === stack.names.functions.archiver)).toBe(true);
   const fourth = await replayDiscardedBatches({ s3, bucket: stack.names.onFailureBucket, invoke });
   expect(fourth.batches.every((batch) => batch.functionName === stack.names.functions['event-processor'] && batch.outcome === 'replayed')).toBe(true);
-  expect(await observed()).toEqual(groundTruth([...lost, ...later]));
-}, 90_000);
+  expect(await observed()).toEqual(groundTruth(everything));
+}, 120_000);
 
 it('leaves an object it cannot read where it is and says why', async () => {
   const key = `${ON_FAILURE_PREFIX}00000000-0000-5000-8000-000000000000/shardId-000000000000/2026/12/01/2026-12-01T10.00.00-garbage`;

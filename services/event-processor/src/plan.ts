@@ -11,8 +11,11 @@ export function groupBySession(accepted: readonly AcceptedRecord[]): Map<string,
 export interface SessionPlan {
   /** Session items to write. */
   writes: SessionItem[];
-  /** Events to aggregate into pages and counters: first sightings and redeliveries of the same record. */
-  originals: Array<AggregatedEvent & { sessionId: string }>;
+  /**
+   * Events to aggregate into pages and counters: first sightings (`firstSeen`, never applied to
+   * their session before) and redeliveries of the same record.
+   */
+  originals: Array<AggregatedEvent & { sessionId: string; firstSeen: boolean }>;
   newEvents: number;
   redelivered: number;
   duplicates: number;
@@ -45,7 +48,7 @@ export function planSessions(groups: ReadonlyMap<string, AcceptedRecord[]>, stor
       } else {
         plan.redelivered++;
       }
-      plan.originals.push({ event, sequenceNumber: record.sequenceNumber, sessionId });
+      plan.originals.push({ event, sequenceNumber: record.sequenceNumber, sessionId, firstSeen: sighting === 'new' });
     });
   }
   plan.originals.sort((a, b) => compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber));

@@ -34,11 +34,7 @@ export async function processBatch(batch: DecidedBatch, store: MetricsStore, opt
   const { plan, failed: failedSessions, unwritable } = await applySessions(groups, store, options, observe);
 
   const cut = lowestSequenceNumber([...failedSessions].flatMap((sessionId) => groups.get(sessionId)?.map(({ record }) => record.sequenceNumber) ?? []));
-  const aggregates = aggregateBefore(plan.originals, cut, options.aggregateTtlDays);
-  const [pages, counters] = await Promise.all([
-    store.applyIncrements('pageMetrics', shardId, aggregates.pages),
-    store.applyIncrements('counters', shardId, aggregates.counters),
-  ]);
+  const [pages, counters] = await applyAggregates(batch, plan, cut, store, options);
   for (const error of [...pages.errors, ...counters.errors]) logger.error({ err: error }, 'aggregate write failed');
   const unwritableItems = unwritable.size + pages.unwritable.length + counters.unwritable.length;
   if (unwritableItems > 0) {
@@ -102,4 +98,35 @@ async function applySessions(groups: ReadonlyMap<string, AcceptedRecord[]>, stor
   metrics.add('SessionWriteConflicts', conflicts);
   if (conflicts > 0) logger.info({ conflicts, unresolved: pending.size }, 'sessions changed since read: re-applied');
   return { plan: mergePlans(committed), failed, unwritable };
+}
+
+/** The fence namespace of a replay's first sightings: `<shardId>#replay`. */
+export const replayFenceShard = (shardId: string): string => `${shardId}#replay`;
+
+/**
+ * Page and counter increments of the records before `cut`, fenced per shard. A replay of a
+ * discarded batch (`npm run replay`) comes after later records of its shard moved the shard's
+ * fences past it: its events that no session has seen (first sightings — a session is written
+ * before its aggregates, so their increments were never applied) go under a fence of their own,
+ * `<shardId>#replay`; the others keep the shard's fence, which drops what was already applied.
+ */
+async function applyAggregates(batch: DecidedBatch, plan: SessionPlan, cut: string | undefined, store: MetricsStore, options: ProcessorOptions) {
+  const replayed = batch.replayOf === undefined ? [] : plan.originals.filter((original) => original.firstSeen);
+  const normal = batch.replayOf === undefined ? plan.originals : plan.originals.filter((original) => !original.firstSeen);
+  const groups = [
+    { shardId: batch.shardId, aggregates: aggregateBefore(normal, cut, options.aggregateTtlDays) },
+    ...(replayed.length === 0 ? [] : [{ shardId: replayFenceShard(batch.shardId), aggregates: aggregateBefore(replayed, cut, options.aggregateTtlDays) }]),
+  ];
+  const results = await Promise.all(
+    groups.map(async ({ shardId, aggregates }) =>
+      Promise.all([store.applyIncrements('pageMetrics', shardId, aggregates.pages), store.applyIncrements('counters', shardId, aggregates.counters)]),
+    ),
+  );
+  const merge = (index: 0 | 1) => ({
+    failed: results.flatMap((result) => result[index].failed),
+    unwritable: results.flatMap((result) => result[index].unwritable),
+    errors: results.flatMap((result) => result[index].errors),
+    written: results.reduce((sum, result) => sum + result[index].written, 0),
+  });
+  return [merge(0), merge(1)] as const;
 }

@@ -26,6 +26,11 @@ export interface DecidedBatch {
   records: StreamRecord[];
   accepted: AcceptedRecord[];
   rejected: RejectedRecord[];
+  /**
+   * Set when `npm run replay` re-invokes a discarded batch (the on-failure object's key): later
+   * records of the shard may have moved the per-shard fences past these records meanwhile.
+   */
+  replayOf?: string;
 }
 
 export type ValidationLimits = Omit<ValidationOptions, 'nowMs'>;

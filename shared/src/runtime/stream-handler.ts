@@ -52,6 +52,8 @@ export function streamHandler<O extends BatchOutcome>(options: StreamHandlerOpti
     .handler(async (event, context) => {
       if (event.Records.length === 0) return { batchItemFailures: [] };
       const batch = decideBatch(event.Records.map(decodeKinesisRecord), limits);
+      const { replayOf } = event as KinesisStreamEvent & { replayOf?: unknown };
+      if (typeof replayOf === 'string') batch.replayOf = replayOf;
       const { logger, metrics } = context;
       for (const { record, rejection } of batch.rejected) {
         metrics.add('InvalidRecords', 1, 'Count', { Reason: rejection.reason });
@@ -61,7 +63,7 @@ export function streamHandler<O extends BatchOutcome>(options: StreamHandlerOpti
       metrics.add('EventsRejected', batch.rejected.length);
       const outcome = await options.processBatch(batch, { logger, metrics });
       const { failedSequenceNumber } = outcome;
-      logger.info({ records: batch.records.length, shardId: batch.shardId, ...summarize(outcome), failedSequenceNumber }, options.completedMessage);
+      logger.info({ records: batch.records.length, shardId: batch.shardId, ...summarize(outcome), failedSequenceNumber, ...(batch.replayOf === undefined ? {} : { replayOf: batch.replayOf }) }, options.completedMessage);
       return { batchItemFailures: failedSequenceNumber === undefined ? [] : [{ itemIdentifier: failedSequenceNumber }] };
     });
   return (event, context) => handler(event, context as ObservedContext);
