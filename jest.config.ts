@@ -2,7 +2,7 @@ import type { Config } from 'jest';
 
 // Middy 6 ships ES modules only; esbuild turns TypeScript and those modules into CommonJS.
 const transform: Config['transform'] = { '^.+\\.(t|j|mj)s$': '<rootDir>/scripts/jest-transform.js' };
-const transformIgnorePatterns = ['/node_modules/(?!(@middy)/)'];
+const transformIgnorePatterns = ['/node_modules/(?!(@middy|hyparquet|hyparquet-writer)/)'];
 const moduleNameMapper = { '^@clickstream/shared$': '<rootDir>/shared/src/index.ts' };
 
 const config: Config = {

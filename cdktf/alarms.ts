@@ -17,6 +17,10 @@ export const ALARM_KINDS = {
   'sns-delivery-failures': 'SNS failed to deliver notifications of a topic to its subscribers.',
   'kinesis-write-throttled': 'Producers were throttled writing to the stream.',
   'quarantine-rate': 'An unusual share of records is rejected and quarantined.',
+  'compaction-errors': 'Compactor runs failed; the hours they were compacting stay on their previous curated generation.',
+  'lake-count-mismatch': 'A compacted hour has a different number of curated rows than accepted events in the counters table.',
+  'lake-freshness': 'The p99 of arrival minus event time of a compacted hour exceeded the threshold.',
+  'lake-malformed-lines': 'The compactor skipped raw archive lines it could not read.',
 } as const;
 
 export type AlarmKind = keyof typeof ALARM_KINDS;

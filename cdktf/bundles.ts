@@ -13,7 +13,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { SERVICES, type ServiceName } from '@clickstream/shared';
+import { LAMBDA_FUNCTIONS, type LambdaFunctionName } from '@clickstream/shared';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 export const PLACEHOLDER_DIR = path.join(__dirname, 'placeholder');
@@ -25,19 +25,19 @@ export interface Bundle {
   built: boolean;
 }
 
-export type Bundles = Readonly<Record<ServiceName, Bundle>>;
+export type Bundles = Readonly<Record<LambdaFunctionName, Bundle>>;
 
-/** Finds `dist/<service>/index.js` for every service, falling back to the placeholder. */
+/** Finds `dist/<function>/index.js` for every function, falling back to the placeholder. */
 export function locateBundles(distRoot = path.join(REPO_ROOT, 'dist')): Bundles {
   return Object.fromEntries(
-    SERVICES.map((service) => {
+    LAMBDA_FUNCTIONS.map((service) => {
       const directory = path.join(distRoot, service);
       return [service, existsSync(path.join(directory, 'index.js')) ? { directory, built: true } : { directory: PLACEHOLDER_DIR, built: false }];
     }),
-  ) as Record<ServiceName, Bundle>;
+  ) as Record<LambdaFunctionName, Bundle>;
 }
 
 /** The same bundle directory for every service (tests use a fixed fixture). */
 export function uniformBundles(directory: string, built = true): Bundles {
-  return Object.fromEntries(SERVICES.map((service) => [service, { directory, built }])) as Record<ServiceName, Bundle>;
+  return Object.fromEntries(LAMBDA_FUNCTIONS.map((service) => [service, { directory, built }])) as Record<LambdaFunctionName, Bundle>;
 }

@@ -12,6 +12,7 @@ import { Archiver } from './constructs/archiver';
 import type { ConsumerInputs } from './constructs/consumer-inputs';
 import { EncryptionKey } from './constructs/encryption-key';
 import { EVENT_PROCESSOR_DYNAMODB_ACTIONS, EVENT_PROCESSOR_TABLES, EventProcessor } from './constructs/event-processor';
+import { Lake } from './constructs/lake';
 import { Observability } from './constructs/observability';
 import { OnFailureBucket } from './constructs/on-failure-bucket';
 import { Operations } from './constructs/operations';
@@ -158,6 +159,20 @@ export class ClickstreamStack extends TerraformStack {
       quarantineRatePercent: vars.quarantineRateAlarmPercent.numberValue,
     });
 
+    const lake = new Lake(this, 'lake', {
+      project,
+      environment,
+      names: this.names,
+      bundle: props.bundles.compactor,
+      bucket,
+      countersTable: tables.counters,
+      key,
+      logRetentionDays: vars.logRetentionDays.numberValue,
+      logLevel: vars.logLevel.stringValue,
+      alarmActions: operations.alarmActions,
+      forceDestroy: props.profile.bucketForceDestroy,
+    });
+
     const output = (name: string, value: string, description: string) => {
       new TerraformOutput(this, name, { value, description }).overrideLogicalId(name);
     };
@@ -175,6 +190,9 @@ export class ClickstreamStack extends TerraformStack {
     output('producer_policy_arn', producers.policy.arn, 'Attach to a principal that sends events (PutRecord/PutRecords and kms:GenerateDataKey).');
     output('producer_role_arn', producers.role.arn, 'Role with the producer policy; principals of this account may assume it when their IAM policies allow.');
     output('cloudwatch_dashboard_url', observability.dashboardUrl, 'CloudWatch dashboard (empty when disabled).');
+    output('glue_database_name', lake.catalog.database.name, 'Glue database of the lake (tables raw_events, events, quarantine).');
+    output('athena_workgroup_name', lake.catalog.workgroup.name, 'Athena workgroup for the lake (named queries, enforced limits).');
+    output('lambda_compactor_function_name', lake.compactor.function.functionName, 'compactor function (invoke with {"hour":"YYYY-MM-DDTHH"} to compact an hour now).');
     for (const [service, consumer] of Object.entries(this.consumers)) {
       const snake = service.replace(/-/g, '_');
       output(`lambda_${snake}_function_name`, consumer.function.functionName, `${service} function.`);

@@ -4,7 +4,16 @@
  * counted twice.
  */
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { sleep } from '@clickstream/shared';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Context } from 'aws-lambda';
+import { createLogger, hourLabel, sleep } from '@clickstream/shared';
+import type { CompactorEvent } from '../services/compactor/src/handler';
+import { LakeSession, syncLake } from '../local/lake';
+import { hourQuality } from '../local/lake-quality';
+import { manifestCompactor } from '../local/lake-schedule';
+import { readManifest } from '../local/manifest';
 import { hourPrefixes, listArchiveKeys, readArchiveLines, type ArchiveLine, type QuarantineLine } from '../services/archiver/src/contract';
 import { DEFAULT_SESSION_RATE_PER_MINUTE } from '../services/anomaly-detector/src/contract';
 import { ALL_EVENTS_COUNTER, counterName, counterTotals as readCounters, pageKey, readPageMetrics, sessionEventCounts } from '../services/event-processor/src/contract';
@@ -99,6 +108,7 @@ export async function verify(target: Target, ledger: Ledger, baseline: Baseline,
   }
 
   if (target.services.has('archiver')) await verifyArchive(target, ledger, add);
+  if (target.services.has('archiver') && target.services.has('event-processor')) await verifyLake(target, ledger, add);
   if (target.services.has('anomaly-detector')) await verifyAlerts(target, ledger, runStartedMs, add);
   return checks;
 }
@@ -130,6 +140,55 @@ async function verifyArchive(target: Target, ledger: Ledger, add: (name: string,
     differences.length === 0,
     reasons.map((reason) => `${reason} ${byReason.get(reason) ?? 0}/${ledger.rejectedByReason.get(reason) ?? 0}`).join(', ') || 'no invalid records',
   );
+}
+
+/**
+ * The lake: every hour of the run compacted now (on demand, as `npm run compact` does), then the
+ * curated zone read back with DuckDB: one row per accepted event, no event id twice, and the
+ * quality report of each hour without a disagreement (curated rows = the counters' accepted events).
+ */
+async function verifyLake(target: Target, ledger: Ledger, add: (name: string, ok: boolean, detail: string) => void): Promise<void> {
+  const compact = target.stack?.compactor
+    ? (event: CompactorEvent) => target.stack!.compactor.invoke(event)
+    : target.kind === 'local-running'
+      ? (event: CompactorEvent) => manifestCompactor(readManifest(), createLogger({ service: 'compactor', level: 'warn' }))(event, { awsRequestId: 'load-test-verify' } as Context)
+      : undefined;
+  if (compact === undefined || ledger.accepted === 0) {
+    add('lake: curated zone', true, compact === undefined ? 'skipped on AWS: invoke the compactor function with {"hour":"YYYY-MM-DDTHH"} and run the data-quality named query' : 'no accepted events');
+    return;
+  }
+  const hours = hourPrefixes('events', ledger.firstEventMs, ledger.lastEventMs).map((_, index) => Math.floor(ledger.firstEventMs / 3_600_000) * 3_600_000 + index * 3_600_000);
+  for (const hourMs of hours) await compact({ hour: hourLabel(hourMs) });
+
+  const reader = { s3: target.s3, bucket: target.bucket };
+  const cacheDir = mkdtempSync(path.join(tmpdir(), 'load-test-lake-'));
+  try {
+    const { files } = await syncLake(reader, cacheDir);
+    const session = await LakeSession.open(files);
+    let rows = 0;
+    const ids = new Set<string>();
+    try {
+      const filter = hours.map((hourMs) => `(year || '-' || month || '-' || day || 'T' || hour) = '${hourLabel(hourMs)}'`).join(' OR ');
+      for (const row of await session.query(`SELECT session_id, event_id FROM events WHERE ${filter}`)) {
+        if (!ledger.sessionEvents.has(String(row.session_id))) continue;
+        rows++;
+        ids.add(String(row.event_id));
+      }
+    } finally {
+      session.close();
+    }
+    add('lake: one curated row per accepted event', rows === ledger.accepted, `${rows} rows for ${ledger.accepted} events in ${hours.length} hours (${files.curated.length} Parquet files)`);
+    add('lake: no event id twice', ids.size === rows, `${ids.size} distinct event ids in ${rows} rows`);
+    const reports = await Promise.all(hours.map((hourMs) => hourQuality(reader, { client: target.dynamo, tables: target.tables }, hourMs)));
+    const disagreements = reports.filter((report) => report.problems.length > 0);
+    add(
+      'lake: quality reports no disagreement',
+      disagreements.length === 0,
+      disagreements.length === 0 ? reports.map((report) => `${report.hour}: ${report.curated_rows} rows = ${report.accepted_events} accepted, ${report.duplicates_removed} duplicates removed`).join('; ') : disagreements.map((report) => `${report.hour}: ${report.problems.join(', ')}`).join('; '),
+    );
+  } finally {
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
 }
 
 interface ReceivedAlert {

@@ -4,11 +4,13 @@
  * credential chain. `npm run query -- --help` lists them.
  */
 import './quiet-warnings';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createDynamoDbClient, resourceNames } from '@clickstream/shared';
+import { createDynamoDbClient, createS3Client, NAMED_QUERIES, resourceNames } from '@clickstream/shared';
 import { listRecentAlerts } from '../services/anomaly-detector/src/contract';
 import { eventsPerMinute, readSession, topPages, type TablesReader } from '../services/event-processor/src/contract';
 import { formatTable } from './format';
+import { LakeSession, syncLake } from './lake';
 import { manifestClientConfig, readManifest, stateDirectory } from './manifest';
 
 /** The tables of the running local stack (endpoints from its local.json). */
@@ -29,11 +31,13 @@ Questions:
   session <session_id>      one session's metrics
   events                    events per minute by type over the last N minutes
   alerts                    anomaly alerts raised over the last N minutes (alert history, newest first)
+  sql "<SQL>"               SQL over the lake with DuckDB: tables raw_events, events (curated), quarantine
+  named [<name>]            run one of the named queries Athena has too (without a name: list them)
 
 Options:
   --minutes <n>             window to look back over (default 15)
   --limit <n>               rows for top-pages (default 10)
-  --json                    print JSON instead of a table
+  --json                    print JSON instead of a table (sql, named: an array of row objects)
   --target local|aws        local stack (default) or AWS (default credential chain, AWS_REGION)
   --project <name>          with --target aws (default clickstream-analytics)
   --environment <name>      with --target aws (default dev)
@@ -53,6 +57,10 @@ async function main(): Promise<void> {
     },
   });
   const [question, argument] = positionals;
+  if (question === 'sql' || question === 'named') {
+    await lakeQuestion(question, argument, values.json);
+    return;
+  }
   if (values.help || question === undefined) {
     process.stdout.write(HELP);
     if (question === undefined && !values.help) process.exitCode = 2;
@@ -95,6 +103,31 @@ async function main(): Promise<void> {
     }
     default:
       throw new Error(`unknown question "${question}"; see npm run query -- --help`);
+  }
+}
+
+/**
+ * `sql` and `named`: DuckDB over the local stack's lake (objects mirrored into
+ * `<state dir>/lake-cache`), with the tables and named queries of the Athena catalog.
+ */
+async function lakeQuestion(question: 'sql' | 'named', argument: string | undefined, json: boolean): Promise<void> {
+  if (question === 'named' && argument === undefined) {
+    process.stdout.write(formatTable(NAMED_QUERIES.map(({ name, description }) => ({ name, description }))));
+    return;
+  }
+  const sql = question === 'sql' ? argument : NAMED_QUERIES.find((query) => query.name === argument)?.sql;
+  if (sql === undefined || sql.trim() === '') {
+    throw new Error(question === 'sql' ? 'usage: npm run query -- sql "<SQL>" [--json]' : `unknown named query "${argument}"; see npm run query -- named`);
+  }
+  const stateDir = stateDirectory();
+  const manifest = readManifest(stateDir);
+  const { files } = await syncLake({ s3: createS3Client(manifestClientConfig(manifest)), bucket: manifest.bucket }, path.join(stateDir, 'lake-cache'));
+  const session = await LakeSession.open(files);
+  try {
+    const rows = await session.query(sql);
+    process.stdout.write(json ? `${JSON.stringify(rows, null, 2)}\n` : formatTable(rows));
+  } finally {
+    session.close();
   }
 }
 

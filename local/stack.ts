@@ -22,6 +22,7 @@ import {
 } from '@clickstream/shared';
 import { startDashboardServer, type DashboardServer } from './dashboard/server';
 import { startDynamoDb, startFauxqs, startKinesis, type Emulator } from './emulators';
+import { CompactorSchedule, DEFAULT_COMPACT_EVERY_MS } from './lake-schedule';
 import { FileCheckpointStore, MemoryCheckpointStore, type CheckpointStore } from './esm/checkpoints';
 import { EventSourceMapping, type MappingSettings } from './esm/event-source-mapping';
 import { S3OnFailureDestination, type OnFailureDestination } from './esm/on-failure';
@@ -65,6 +66,8 @@ export interface LocalStackOptions {
    * and the mappings still talk to the emulators directly.
    */
   serviceEndpoints?: (emulators: LocalManifest['endpoints']) => Promise<Partial<LocalManifest['endpoints']>>;
+  /** Milliseconds between scheduled compactor runs (default 5 minutes); 0 runs it only on demand. */
+  compactEveryMs?: number;
 }
 
 export interface LocalStack {
@@ -73,6 +76,8 @@ export interface LocalStack {
   resources: ProvisionedResources;
   mappings: Map<ServiceName, EventSourceMapping>;
   telemetry: LocalTelemetry;
+  /** The compactor on its local schedule; `invoke` runs it now. */
+  compactor: CompactorSchedule;
   /** Resolves once every mapping has read every shard to its end with nothing in flight. */
   waitForIdle(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -85,11 +90,13 @@ class Running {
   readonly emulators: Emulator[] = [];
   readonly mappings = new Map<ServiceName, EventSourceMapping>();
   dashboard?: DashboardServer;
+  compactor?: CompactorSchedule;
 
   constructor(readonly telemetry: LocalTelemetry) {}
 
   async stop(): Promise<void> {
     await this.dashboard?.close();
+    await this.compactor?.stop();
     await Promise.all([...this.mappings.values()].map((mapping) => mapping.stop()));
     await Promise.all(this.emulators.map((emulator) => emulator.stop().catch(() => undefined)));
     await this.telemetry.close();
@@ -124,6 +131,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       running.mappings.set(service, await createMapping(service, { options, names, project, environment, logLevel, endpoints: serviceEndpoints, resources, clients, checkpoints, onFailure, telemetry: running.telemetry }));
     }
     await Promise.all([...running.mappings.values()].map((mapping) => mapping.start()));
+    running.compactor = new CompactorSchedule({ names, project, environment, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoints: serviceEndpoints, telemetry: running.telemetry, logLevel, everyMs: options.compactEveryMs ?? DEFAULT_COMPACT_EVERY_MS });
+    running.compactor.start();
     if (options.dashboardPort !== undefined) {
       running.dashboard = await startDashboardServer({ port: options.dashboardPort, telemetry: running.telemetry, names, dynamodb: createDynamoDbClient(clientConfig) });
     }
@@ -153,6 +162,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       resources,
       mappings: running.mappings,
       telemetry: running.telemetry,
+      compactor: running.compactor,
       waitForIdle: (timeoutMs = 30_000) => waitForIdle([...running.mappings.values()], timeoutMs),
       stop: () => running.stop(),
     };
@@ -182,7 +192,7 @@ async function startEmulators(running: Running, ports: Record<keyof typeof DEFAU
       },
     }).then(track),
     startDynamoDb({ port: ports.dynamodb, ...(dataDir ? { dataDir: path.join(dataDir, 'dynamodb') } : {}) }).then(track),
-    startFauxqs({ port: ports.aws }).then(track),
+    startFauxqs({ port: ports.aws, ...(dataDir ? { dataDir: path.join(dataDir, 's3') } : {}) }).then(track),
   ]);
   return { kinesis: kinesis.endpoint, dynamodb: dynamodb.endpoint, s3: aws.endpoint, sns: aws.endpoint, sqs: aws.endpoint };
 }

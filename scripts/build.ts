@@ -1,18 +1,18 @@
 /**
- * Bundles each service's Lambda handler with esbuild into dist/<service>/index.js
+ * Bundles each Lambda function's handler (the three consumers and the compactor) with esbuild into dist/<service>/index.js
  * (CommonJS, Node 22, the runtime Lambda runs: nodejs22.x). The AWS SDK is bundled too, so the
  * deployed code runs the exact SDK version the tests ran.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { SERVICES } from '@clickstream/shared';
+import { LAMBDA_FUNCTIONS } from '@clickstream/shared';
 
 const root = path.resolve(__dirname, '..');
 
 export async function buildServices(outRoot = path.join(root, 'dist')): Promise<Array<{ service: string; outfile: string }>> {
   const built: Array<{ service: string; outfile: string }> = [];
-  for (const service of SERVICES) {
+  for (const service of LAMBDA_FUNCTIONS) {
     const entry = path.join(root, 'services', service, 'src', 'handler.ts');
     if (!existsSync(entry)) continue;
     const outfile = path.join(outRoot, service, 'index.js');

@@ -1,4 +1,4 @@
-import { ARCHIVE_PREFIXES } from '@clickstream/shared';
+import { ARCHIVE_PREFIXES, LAKE_PREFIXES } from '@clickstream/shared';
 import { Construct } from 'constructs';
 import { Op } from 'cdktn';
 import type { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
@@ -40,6 +40,15 @@ export class ArchiveBucket extends Construct {
           ],
           expiration: [{ days: props.expirationDays }],
           noncurrentVersionExpiration: [{ noncurrentDays: 30 }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+        {
+          // Athena query results (the lake workgroup's output location): working files, not data.
+          id: 'athena-results-expiry',
+          status: 'Enabled',
+          filter: [{ prefix: LAKE_PREFIXES.athenaResults }],
+          expiration: [{ days: 7 }],
+          noncurrentVersionExpiration: [{ noncurrentDays: 1 }],
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
         },
         {

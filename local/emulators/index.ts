@@ -76,9 +76,14 @@ export async function startDynamoDb(options: EmulatorOptions): Promise<Emulator>
   return startChildEmulator('dynamodb', path.join(__dirname, 'dynalite-server.js'), args, options.port);
 }
 
-/** fauxqs 1.9 (SNS, SQS, S3; in memory) as a child process: it ships ES modules only. */
-export async function startFauxqs(options: Pick<EmulatorOptions, 'port'>): Promise<Emulator> {
-  return startChildEmulator('sns-sqs-s3', path.join(__dirname, 'fauxqs-server.mjs'), [String(options.port)], options.port);
+/**
+ * fauxqs 1.9 (SNS, SQS, S3) as a child process: it ships ES modules only. With `dataDir`, S3
+ * objects are written through to disk and loaded at start (persistent-s3-store.mjs); SNS and
+ * SQS stay in memory.
+ */
+export async function startFauxqs(options: EmulatorOptions): Promise<Emulator> {
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  return startChildEmulator('sns-sqs-s3', path.join(__dirname, 'fauxqs-server.mjs'), [String(options.port), ...(options.dataDir ? [options.dataDir] : [])], options.port);
 }
 
 /** Starts an emulator script that prints {"port":N} when it listens and exits when stdin closes. */

@@ -21,6 +21,7 @@ export {
   DEFAULT_ENVIRONMENT,
   DEFAULT_PROJECT,
   keyAttributes,
+  LAMBDA_FUNCTIONS,
   METRICS_NAMESPACE,
   resourceNames,
   SERVICES,
@@ -28,6 +29,7 @@ export {
   TABLES,
   type ConsumerSettings,
   type KeyAttribute,
+  type LambdaFunctionName,
   type ResourceNames,
   type ServiceName,
   type StartingPosition,
@@ -37,3 +39,42 @@ export {
 export { decodeEvent, MAX_FIELD_BYTES, NUMBER_RANGE, REJECTION_REASONS, type Accepted, type RecordOrigin, type Rejection, type RejectionReason, type ValidationOptions, type ValidationResult } from './contract/validate';
 export { cloudWatchDashboardBody, DASHBOARD, fillPlaceholders, searchExpression, type DashboardDefinition, type DashboardNames, type DashboardWidget, type MetricSearch, type MetricStat, type MetricTemplate, type WidgetView } from './contract/dashboard';
 export { putRecords, PUT_RECORDS_LIMIT, type PutResult } from './runtime/put-records';
+export {
+  ARCHIVE_OBJECT_SUFFIX,
+  ARCHIVE_SCHEMA_VERSION,
+  eventFromArchiveLine,
+  eventsPrefix,
+  hourPartition,
+  hourPrefixes,
+  isCovered,
+  listArchiveKeys,
+  listArchiveObjects,
+  listStartAfter,
+  objectKey,
+  overlapping,
+  parseObjectKey,
+  quarantinePrefix,
+  readArchiveLines,
+  type ArchiveLine,
+  type ArchiveObject,
+  type ArchiveReader,
+  type QuarantineLine,
+  type SequenceRange,
+} from './contract/archive';
+export { ALL_EVENTS_COUNTER, counterKey, counterName, readCounterWindows, type CounterKey } from './contract/counters';
+export {
+  CURATED_EVENT_COLUMNS,
+  hourLabel,
+  LAKE_PREFIXES,
+  LAKE_TABLES,
+  lakeNames,
+  NAMED_QUERIES,
+  parseHourLabel,
+  PARTITION_COLUMNS,
+  QUARANTINE_COLUMNS,
+  RAW_EVENT_COLUMNS,
+  type LakeColumn,
+  type LakeNames,
+  type LakeTableKey,
+  type NamedQuery,
+} from './contract/lake';

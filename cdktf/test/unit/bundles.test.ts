@@ -21,6 +21,7 @@ describe('locateBundles', () => {
       'event-processor': { directory: path.join(dist, 'event-processor'), built: true },
       'anomaly-detector': { directory: PLACEHOLDER_DIR, built: false },
       archiver: { directory: PLACEHOLDER_DIR, built: false },
+      compactor: { directory: PLACEHOLDER_DIR, built: false },
     });
   });
 
@@ -29,7 +30,8 @@ describe('locateBundles', () => {
     expect(resourceAt(json, 'aws_lambda_event_source_mapping', 'event-processor/consumer/event-source').enabled).toBe(true);
     expect(resourceAt(json, 'aws_lambda_event_source_mapping', 'anomaly-detector/consumer/event-source').enabled).toBe(false);
     expect(resourceAt(json, 'aws_lambda_event_source_mapping', 'archiver/consumer/event-source').enabled).toBe(false);
-    expect(Object.keys(resources(json, 'aws_lambda_function'))).toHaveLength(3);
+    expect(Object.keys(resources(json, 'aws_lambda_function'))).toHaveLength(4);
+    for (const schedule of Object.values(resources(json, 'aws_scheduler_schedule'))) expect(schedule.state).toBe('DISABLED');
   });
 
   it('writes a zip per function into the stack directory on a full synth, named by its hash', () => {

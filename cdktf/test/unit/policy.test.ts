@@ -87,11 +87,11 @@ describe.each(synthAll().map(({ stack, json }) => [stack.node.id, json] as const
   const documents = policyDocuments(json);
 
   it('finds the policies to check', () => {
-    // Each function's policy and its (count-gated) tracing policy.
-    expect(documents.filter((d) => d.where.startsWith('aws_iam_role_policy'))).toHaveLength(SERVICES.length * 2);
+    // Each consumer's policy and its (count-gated) tracing policy, the compactor's and its scheduler's.
+    expect(documents.filter((d) => d.where.startsWith('aws_iam_role_policy'))).toHaveLength(SERVICES.length * 2 + 2);
     expect(documents.filter((d) => d.where.startsWith('aws_iam_policy.'))).toHaveLength(1);
-    // Roles (functions + producer), key, two bucket policies.
-    expect(documents.length).toBeGreaterThanOrEqual(SERVICES.length * 3 + 1 + 1 + 1 + 2);
+    // Roles (consumers + compactor + its scheduler + producer), key, two bucket policies.
+    expect(documents.length).toBeGreaterThanOrEqual(SERVICES.length * 3 + 2 * 2 + 1 + 1 + 2);
   });
 
   it('never allows a wildcard action', () => {
@@ -102,10 +102,14 @@ describe.each(synthAll().map(({ stack, json }) => [stack.node.id, json] as const
     expect(unexplainedWildcardResources(documents)).toEqual([]);
   });
 
-  it('gives each function a role of its own, assumable by Lambda only', () => {
-    const functionRoles = SERVICES.map((service) => resourceAt(json, 'aws_iam_role', `${service}/consumer/role`));
-    expect(new Set(functionRoles.map((r) => r.name)).size).toBe(SERVICES.length);
-    expect(Object.keys(resources(json, 'aws_iam_role'))).toHaveLength(SERVICES.length + 1);
+  it('gives each function a role of its own, assumable by Lambda only; the compactor schedules one assumable by the scheduler only', () => {
+    const functionRoles = [...SERVICES.map((service) => `${service}/consumer/role`), 'lake/compactor/role'].map((constructPath) => resourceAt(json, 'aws_iam_role', constructPath));
+    expect(new Set(functionRoles.map((r) => r.name)).size).toBe(SERVICES.length + 1);
+    // The consumers, the compactor, the compactor's scheduler and the producer role.
+    expect(Object.keys(resources(json, 'aws_iam_role'))).toHaveLength(SERVICES.length + 3);
+    expect(parsePolicy(resourceAt(json, 'aws_iam_role', 'lake/compactor/scheduler-role').assume_role_policy).Statement).toEqual([
+      { Sid: 'SchedulerAssumesRole', Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: ['sts:AssumeRole'] },
+    ]);
     for (const role of functionRoles) {
       expect(parsePolicy(role.assume_role_policy).Statement).toEqual([
         { Sid: 'LambdaAssumesRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: ['sts:AssumeRole'] },

@@ -28,6 +28,9 @@ describe('npm run load-test', () => {
         'counters equal accepted events (events#all and per type)',
         'session-metrics: one item per session of the accepted events',
         'session-metrics: event_count equals events sent per session',
+        'lake: one curated row per accepted event',
+        'lake: no event id twice',
+        'lake: quality reports no disagreement',
       ]),
     );
     // 30 iterations of 100 records; on a busy machine the arrival-rate executor may drop some (counted).

@@ -15,7 +15,7 @@
  * optimistic lock of every session write) on sessions.
  */
 import { GetCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { batchGetItems, isKnownEventType, KNOWN_EVENT_TYPES, minuteWindow, TABLES, type ResourceNames } from '@clickstream/shared';
+import { ALL_EVENTS_COUNTER, batchGetItems, counterName, KNOWN_EVENT_TYPES, minuteWindow, readCounterWindows, TABLES, type ResourceNames } from '@clickstream/shared';
 
 /** A `session-metrics` item as stored, plus its bookkeeping. */
 export interface SessionItem {
@@ -53,23 +53,9 @@ export interface PageKey extends Record<string, string> {
 }
 
 /** Key of a `counters` item. */
-export interface CounterKey extends Record<string, string> {
-  metric_name: string;
-  window_start: string;
-}
-
-/** The total every accepted event adds to, whatever its type. */
-export const ALL_EVENTS_COUNTER = 'events#all';
-
-/**
- * `counters` metric name of an event type: `events#<type>` for the known types, and
- * `events#custom#<type>` for any other, so no custom type (not even one named `all`) can land on
- * the total or on a known type's counter.
- */
-export const counterName = (eventType: string): string => (isKnownEventType(eventType) ? `events#${eventType}` : `events#custom#${eventType}`);
+export { ALL_EVENTS_COUNTER, counterKey, counterName, type CounterKey } from '@clickstream/shared';
 
 export const pageKey = (pagePath: string, windowStart: string): PageKey => ({ page_url: pagePath, window_start: windowStart });
-export const counterKey = (metricName: string, windowStart: string): CounterKey => ({ metric_name: metricName, window_start: windowStart });
 
 /** A DynamoDB document client and the table names to read. */
 export interface TablesReader {
@@ -145,21 +131,7 @@ export async function readPageMetrics(reader: TablesReader, keys: readonly PageK
  * Query per metric name.
  */
 export async function counterTotals(reader: TablesReader, metricNames: readonly string[], fromWindow: string, toWindow: string): Promise<Map<string, Map<string, number>>> {
-  const byName = new Map<string, Map<string, number>>();
-  await Promise.all(
-    metricNames.map(async (metricName) => {
-      const items = await queryAll(reader.client, {
-        TableName: reader.tables.counters,
-        KeyConditionExpression: '#name = :name AND #window BETWEEN :from AND :to',
-        ExpressionAttributeNames: { '#name': 'metric_name', '#window': 'window_start', '#count': 'count' },
-        ExpressionAttributeValues: { ':name': metricName, ':from': fromWindow, ':to': toWindow },
-        ProjectionExpression: '#window, #count',
-        ConsistentRead: true,
-      });
-      byName.set(metricName, new Map(items.map((item) => [item.window_start as string, Number(item.count ?? 0)])));
-    }),
-  );
-  return byName;
+  return readCounterWindows(reader.client, reader.tables.counters, metricNames, fromWindow, toWindow);
 }
 
 /** Events per minute by type over the last `minutes`; types outside the known list show as `custom`. */

@@ -45,6 +45,13 @@ export const ENV = {
   anomalyTravelWindowMinutes: 'ANOMALY_TRAVEL_WINDOW_MINUTES',
   anomalyStateTtlHours: 'ANOMALY_STATE_TTL_HOURS',
   anomalyHistoryTtlDays: 'ANOMALY_HISTORY_TTL_DAYS',
+  /** compactor settings (parsed in services/compactor/src/config.ts). */
+  compactorLookbackHours: 'COMPACTOR_LOOKBACK_HOURS',
+  compactorCloseGraceMinutes: 'COMPACTOR_CLOSE_GRACE_MINUTES',
+  compactorRetireAfterMinutes: 'COMPACTOR_RETIRE_AFTER_MINUTES',
+  compactorPartitionRows: 'COMPACTOR_PARTITION_ROWS',
+  compactorSpillDir: 'COMPACTOR_SPILL_DIR',
+  compactorFreshnessP99Seconds: 'COMPACTOR_FRESHNESS_P99_SECONDS',
   /** Standard AWS SDK endpoint overrides; set only when talking to emulators. */
   endpointUrl: 'AWS_ENDPOINT_URL',
   endpointKinesis: 'AWS_ENDPOINT_URL_KINESIS',

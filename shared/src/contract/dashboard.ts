@@ -153,6 +153,22 @@ export const DASHBOARD: DashboardDefinition = {
       // Event source mapping metrics carry only the mapping's UUID (one line per mapping).
       search: { namespace: 'AWS/Lambda', metricName: 'OnFailureDestinationDeliveredEventCount', dimensions: ['EventSourceMappingUUID'], match: {} },
     }),
+    widget({
+      id: 'lake-rows',
+      title: 'Lake: raw lines, curated rows, duplicates removed per compacted hour',
+      view: 'timeSeries',
+      stat: 'Sum',
+      period: 300,
+      metrics: (['RawLines', 'CuratedRows', 'DuplicatesRemoved'] as const).map((name) => [METRICS_NAMESPACE, name, 'Service', 'compactor'] as const),
+    }),
+    widget({
+      id: 'lake-quality',
+      title: 'Lake: count mismatch vs counters, freshness p99 (ms), late events',
+      view: 'timeSeries',
+      stat: 'Maximum',
+      period: 300,
+      metrics: (['CountMismatch', 'FreshnessP99', 'LateEvents'] as const).map((name) => [METRICS_NAMESPACE, name, 'Service', 'compactor'] as const),
+    }),
   ],
 };
 

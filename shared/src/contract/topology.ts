@@ -7,6 +7,10 @@
 export const SERVICES = ['event-processor', 'anomaly-detector', 'archiver'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
+/** Every Lambda function the project bundles: the stream consumers and the scheduled compactor. */
+export const LAMBDA_FUNCTIONS = [...SERVICES, 'compactor'] as const;
+export type LambdaFunctionName = (typeof LAMBDA_FUNCTIONS)[number];
+
 export const DEFAULT_PROJECT = 'clickstream-analytics';
 export const DEFAULT_ENVIRONMENT = 'dev';
 export const METRICS_NAMESPACE = 'Clickstream';
