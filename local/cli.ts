@@ -15,7 +15,7 @@ const HELP = `Usage: npm start -- [options]
 
   --demo                 also send realistic synthetic traffic
   --demo-rate <n>        demo events per second (default 20)
-  --data-dir <dir>       keep streams, tables and checkpoints on disk (default: in memory)
+  --data-dir <dir>       keep streams, tables, checkpoints and the S3 buckets on disk (default: in memory)
   --shards <n>           shards of the stream (default 2)
   --kinesis-port <n>     default ${DEFAULT_PORTS.kinesis}   (env CLICKSTREAM_KINESIS_PORT)
   --dynamodb-port <n>    default ${DEFAULT_PORTS.dynamodb}   (env CLICKSTREAM_DYNAMODB_PORT)
