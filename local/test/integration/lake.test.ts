@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -47,6 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stack?.stop();
+  for (const directory of [dataDir, stateDir]) rmSync(directory, { recursive: true, force: true });
 });
 
 it('answers `npm run query -- sql … --json` with an array of row objects over the three tables', async () => {

@@ -1,5 +1,5 @@
 /** Test helpers: the local stack with the archiver and event-processor, and the compactor pointed at it. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Context } from 'aws-lambda';
@@ -65,10 +65,17 @@ export async function send(stack: LocalStack, records: Array<{ partitionKey: str
   }
 }
 
-/** A DuckDB session over the stack's lake (synced to a fresh cache directory). */
-export async function openLake(stack: LocalStack, cacheDir = mkdtempSync(path.join(tmpdir(), 'lake-cache-'))): Promise<LakeSession> {
+/** A DuckDB session over the stack's lake, synced to a fresh cache directory that closing removes. */
+export async function openLake(stack: LocalStack): Promise<LakeSession> {
+  const cacheDir = mkdtempSync(path.join(tmpdir(), 'lake-cache-'));
   const { files } = await syncLake({ s3: createS3Client(manifestClientConfig(stack.manifest)), bucket: stack.manifest.bucket }, cacheDir);
-  return LakeSession.open(files);
+  const session = await LakeSession.open(files);
+  const close = session.close.bind(session);
+  session.close = () => {
+    close();
+    rmSync(cacheDir, { recursive: true, force: true });
+  };
+  return session;
 }
 
 /** Runs one query over the lake and closes the session. */
