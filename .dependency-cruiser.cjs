@@ -5,6 +5,8 @@
  *      ↑              ↑ (contract.ts, handler.ts only)
  *   testkit/ (record factories, traffic model: only tests, benchmarks, the local demo and the load test)
  *   cdktf/ reads shared/ (topology, env contract, dashboard) and scripts/ (bundles), nothing else.
+ *   tracker/src/ is the browser tracker: it imports nothing outside itself; tracker/build.ts is
+ *   tooling that local/ and scripts/ use to build it.
  *
  * Tests (`test/`) and benchmarks (`bench/`) are harnesses, not layers: they may import what they
  * test or measure, the local stack to run it on, and testkit/. `npm test` runs this check.
@@ -73,6 +75,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^cdktf/', pathNot: harness },
       to: { path: '^(services|local|load-test|testkit)/' },
+    },
+    {
+      name: 'tracker-is-standalone',
+      severity: 'error',
+      comment: 'The browser tracker ships to web pages with no dependencies: it imports only its own modules.',
+      from: { path: '^tracker/src/' },
+      to: { pathNot: '^tracker/src/' },
+    },
+    {
+      name: 'tracker-is-built-by-tooling',
+      severity: 'error',
+      comment: 'Lambda code never bundles the tracker build: the collector is handed the built script (scripts/build.ts, the local stack).',
+      from: { path: '^(shared|services|testkit|cdktf)/', pathNot: harness },
+      to: { path: '^tracker/' },
     },
     {
       name: 'no-test-code-in-production',

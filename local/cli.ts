@@ -6,6 +6,7 @@
 import './quiet-warnings';
 import { parseArgs } from 'node:util';
 import { createKinesisClient, LOG_LEVELS, type LogLevel } from '@clickstream/shared';
+import { DEFAULT_COLLECTOR_PORT } from './collector';
 import { DEFAULT_DASHBOARD_PORT } from './dashboard/server';
 import { DemoTraffic } from './demo';
 import { manifestClientConfig } from './manifest';
@@ -21,6 +22,7 @@ const HELP = `Usage: npm start -- [options]
   --dynamodb-port <n>    default ${DEFAULT_PORTS.dynamodb}   (env CLICKSTREAM_DYNAMODB_PORT)
   --aws-port <n>         SNS/SQS/S3, default ${DEFAULT_PORTS.aws} (env CLICKSTREAM_AWS_PORT)
   --dashboard-port <n>   local dashboard page, default ${DEFAULT_DASHBOARD_PORT} (env CLICKSTREAM_DASHBOARD_PORT)
+  --collector-port <n>   HTTP collector, tracker and sample shop, default ${DEFAULT_COLLECTOR_PORT} (env CLICKSTREAM_COLLECTOR_PORT)
   --state-dir <dir>      where local.json and logs go (default .clickstream)
   --log-level <level>    ${LOG_LEVELS.join('|')} (default info; logs go to <state-dir>/logs)
   --help                 this text
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
       'dynamodb-port': { type: 'string' },
       'aws-port': { type: 'string' },
       'dashboard-port': { type: 'string' },
+      'collector-port': { type: 'string' },
       'state-dir': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -74,6 +77,7 @@ async function main(): Promise<void> {
     shardCount,
     logLevel,
     dashboardPort: port(values['dashboard-port'], 'CLICKSTREAM_DASHBOARD_PORT', DEFAULT_DASHBOARD_PORT),
+    collectorPort: port(values['collector-port'], 'CLICKSTREAM_COLLECTOR_PORT', DEFAULT_COLLECTOR_PORT),
   });
   process.stdout.write(banner(stack, Date.now() - startedAt));
 
@@ -124,6 +128,8 @@ Clickstream Analytics local stack is ready (${readyMs} ms).
   Data        ${m.dataDir ?? 'in memory (use --data-dir to keep it)'}; logs in ${m.logDir}
   Resources   .clickstream/local.json (endpoints and every resource name, for scripts)
   Dashboard   ${m.dashboardUrl ?? 'off'}   live metrics, top pages, sessions, funnel, alerts
+  Collector   ${m.collectorUrl ?? 'off'}   POST /v1/events; tracker ${m.trackerUrl ?? 'off'}
+  Sample shop ${m.collectorUrl === null ? 'off' : `${m.collectorUrl}/demo/`}   click through a funnel and watch the dashboard
 
 Send an event (AWS CLI v2):
 
@@ -132,7 +138,15 @@ Send an event (AWS CLI v2):
     --partition-key session-123 --cli-binary-format raw-in-base64-out \\
     --data '${example.replace('<now>', '\'"$(date -u +%Y-%m-%dT%H:%M:%SZ)"\'')}'
 
-See the results:
+${m.collectorUrl === null ? '' : `Or from a web page:
+
+  <script src="${m.trackerUrl}"></script>
+  <script>clickstream.init({ endpoint: '${m.collectorUrl}' }); clickstream.track('add_to_cart', { product: { id: 'sku-1', price: 49 } });</script>
+
+  curl -s ${m.collectorUrl}/v1/events -H 'content-type: application/json' \\
+    -d '[{"event_type":"page_view","session_id":"session-123","timestamp":"'"$(date -u +%Y-%m-%dT%H:%M:%SZ)"'","page_url":"/products/42"}]'
+
+`}See the results:
 
   npm run query -- top-pages --minutes 15
   npm run query -- session session-123

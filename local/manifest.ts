@@ -25,6 +25,10 @@ export interface LocalManifest {
   logDir: string;
   /** The local dashboard page, when the stack serves one. */
   dashboardUrl: string | null;
+  /** The collector's base URL (`POST <collectorUrl>/v1/events`), when the stack runs one. */
+  collectorUrl: string | null;
+  /** The browser tracker: `<collectorUrl>/tracker.js`. */
+  trackerUrl: string | null;
   pid: number;
   startedAt: string;
 }

@@ -20,6 +20,7 @@ import {
   type ResourceNames,
   type ServiceName,
 } from '@clickstream/shared';
+import { startLocalCollector, type CollectorServer } from './collector';
 import { startDashboardServer, type DashboardServer } from './dashboard/server';
 import { startDynamoDb, startFauxqs, startKinesis, type Emulator } from './emulators';
 import { CompactorSchedule, DEFAULT_COMPACT_EVERY_MS } from './lake-schedule';
@@ -60,6 +61,10 @@ export interface LocalStackOptions {
   logLevel?: LogLevel;
   /** Serve the local dashboard page on this 127.0.0.1 port (0 picks a free one); none when undefined. */
   dashboardPort?: number;
+  /** Run the collector (the HTTP front door) on this 127.0.0.1 port (0 picks a free one); none when undefined. */
+  collectorPort?: number;
+  /** Collector settings over the local defaults (`COLLECTOR_*` variables, e.g. `COLLECTOR_RATE_LIMIT_PER_SECOND: '0'`). */
+  collectorEnv?: Record<string, string>;
   /**
    * Endpoints the services' handlers use instead of the emulators' own (fault-injection proxies
    * in tests and `npm run chaos`), given the emulators' endpoints once they listen; provisioning
@@ -91,10 +96,12 @@ class Running {
   readonly mappings = new Map<ServiceName, EventSourceMapping>();
   dashboard?: DashboardServer;
   compactor?: CompactorSchedule;
+  collector?: CollectorServer;
 
   constructor(readonly telemetry: LocalTelemetry) {}
 
   async stop(): Promise<void> {
+    await this.collector?.close();
     await this.dashboard?.close();
     await this.compactor?.stop();
     await Promise.all([...this.mappings.values()].map((mapping) => mapping.stop()));
@@ -105,7 +112,7 @@ class Running {
 
 /**
  * Starts the embedded stack as a list of steps: emulators, resources of the topology, one
- * Lambda-like event source mapping per service, the dashboard, and the manifest.
+ * Lambda-like event source mapping per service, the dashboard, the collector, and the manifest.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const stateDir = path.resolve(options.stateDir ?? '.clickstream');
@@ -136,6 +143,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (options.dashboardPort !== undefined) {
       running.dashboard = await startDashboardServer({ port: options.dashboardPort, telemetry: running.telemetry, names, dynamodb: createDynamoDbClient(clientConfig) });
     }
+    if (options.collectorPort !== undefined) running.collector = await startCollector(options.collectorPort, { options, names, project, environment, logLevel, endpoints: serviceEndpoints, telemetry: running.telemetry });
     const manifest: LocalManifest = {
       region: LOCAL_REGION,
       credentials: { ...LOCAL_CREDENTIALS },
@@ -152,6 +160,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dataDir: dataDir ?? null,
       logDir,
       dashboardUrl: running.dashboard?.url ?? null,
+      collectorUrl: running.collector?.url ?? null,
+      trackerUrl: running.collector === undefined ? null : `${running.collector.url}/tracker.js`,
       pid: process.pid,
       startedAt: new Date().toISOString(),
     };
@@ -253,6 +263,24 @@ async function createMapping(service: ServiceName, context: MappingContext): Pro
     emfWriter: sink.emfWriter,
     ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
     ...(options.retryDelayMs === undefined ? {} : { retryDelayMs: options.retryDelayMs }),
+  });
+}
+
+/** Step 5: the collector, with the environment cdktf gives its Lambda and the local development settings. */
+async function startCollector(port: number, context: Pick<MappingContext, 'options' | 'names' | 'project' | 'environment' | 'logLevel' | 'endpoints' | 'telemetry'>): Promise<CollectorServer> {
+  const sink = context.telemetry.sink(context.names.collectorFunction);
+  return startLocalCollector({
+    port,
+    project: context.project,
+    environment: context.environment,
+    names: context.names,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    kinesisEndpoint: context.endpoints.kinesis,
+    logLevel: context.logLevel,
+    logger: createLogger({ service: 'collector', level: context.logLevel, destination: sink }),
+    emfWriter: sink.emfWriter,
+    ...(context.options.collectorEnv === undefined ? {} : { env: context.options.collectorEnv }),
   });
 }
 

@@ -17,6 +17,7 @@ export { normalizePagePath } from './contract/page-url';
 export { minuteWindow, windowStartMs } from './contract/time';
 export {
   ARCHIVE_PREFIXES,
+  COLLECTOR,
   CONSUMERS,
   DEFAULT_ENVIRONMENT,
   DEFAULT_PROJECT,
@@ -36,9 +37,8 @@ export {
   type TableDefinition,
   type TableKey,
 } from './contract/topology';
-export { decodeEvent, MAX_FIELD_BYTES, NUMBER_RANGE, REJECTION_REASONS, type Accepted, type RecordOrigin, type Rejection, type RejectionReason, type ValidationOptions, type ValidationResult } from './contract/validate';
+export { decodeEvent, isCamelCasePayload, MAX_FIELD_BYTES, NUMBER_RANGE, REJECTION_REASONS, type Accepted, type RecordOrigin, type Rejection, type RejectionReason, type ValidationOptions, type ValidationResult } from './contract/validate';
 export { cloudWatchDashboardBody, DASHBOARD, fillPlaceholders, searchExpression, type DashboardDefinition, type DashboardNames, type DashboardWidget, type MetricSearch, type MetricStat, type MetricTemplate, type WidgetView } from './contract/dashboard';
-export { putRecords, PUT_RECORDS_LIMIT, type PutResult } from './runtime/put-records';
 export {
   ARCHIVE_OBJECT_SUFFIX,
   ARCHIVE_SCHEMA_VERSION,
@@ -78,3 +78,5 @@ export {
   type LakeTableKey,
   type NamedQuery,
 } from './contract/lake';
+export { putRecords, PUT_RECORDS_LIMIT, type PutRecordsOptions, type PutResult, type RecordPlacement } from './runtime/put-records';
+export { IP_TRUNCATION, truncateIpAddress } from './contract/client-address';

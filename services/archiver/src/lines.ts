@@ -21,6 +21,7 @@ export function toArchiveLine(event: ClickstreamEvent, record: StreamRecord): Ar
     ...(event.user_login_state === undefined ? {} : { user_login_state: event.user_login_state }),
     ...(event.product === undefined ? {} : { product: orderedProduct(event.product) }),
     ...(event.value === undefined ? {} : { value: event.value }),
+    ...(event.properties === undefined ? {} : { properties: event.properties }),
     received_at: new Date(record.arrivalMs).toISOString(),
     shard_id: record.shardId,
     sequence_number: record.sequenceNumber,

@@ -125,6 +125,8 @@ export interface ArchiveLine {
   user_login_state?: string;
   product?: Product;
   value?: number;
+  /** Custom properties and unmapped tracker fields, as sent (a JSON object of at most 8 KiB). */
+  properties?: Record<string, unknown>;
   /** Kinesis approximate arrival time, ISO-8601 UTC. */
   received_at: string;
   shard_id: string;

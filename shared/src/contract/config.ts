@@ -52,6 +52,17 @@ export const ENV = {
   compactorPartitionRows: 'COMPACTOR_PARTITION_ROWS',
   compactorSpillDir: 'COMPACTOR_SPILL_DIR',
   compactorFreshnessP99Seconds: 'COMPACTOR_FRESHNESS_P99_SECONDS',
+  /** collector settings (parsed in services/collector/src/config.ts; README "Send events from your website"). */
+  collectorAllowedOrigins: 'COLLECTOR_ALLOWED_ORIGINS',
+  collectorAllowLoopbackOrigins: 'COLLECTOR_ALLOW_LOOPBACK_ORIGINS',
+  collectorWriteKeys: 'COLLECTOR_WRITE_KEYS',
+  collectorRequireWriteKey: 'COLLECTOR_REQUIRE_WRITE_KEY',
+  collectorRateLimitPerSecond: 'COLLECTOR_RATE_LIMIT_PER_SECOND',
+  collectorRateLimitBurst: 'COLLECTOR_RATE_LIMIT_BURST',
+  collectorTrustedProxyHops: 'COLLECTOR_TRUSTED_PROXY_HOPS',
+  collectorMaxEventsPerRequest: 'COLLECTOR_MAX_EVENTS_PER_REQUEST',
+  collectorMaxBodyBytes: 'COLLECTOR_MAX_BODY_BYTES',
+  collectorPutAttempts: 'COLLECTOR_PUT_ATTEMPTS',
   /** Standard AWS SDK endpoint overrides; set only when talking to emulators. */
   endpointUrl: 'AWS_ENDPOINT_URL',
   endpointKinesis: 'AWS_ENDPOINT_URL_KINESIS',

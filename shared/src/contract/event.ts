@@ -49,6 +49,8 @@ export interface ClickstreamEvent {
   user_login_state?: string;
   product?: Product;
   value?: number;
+  /** What the sender sent beyond these fields (custom properties, unmapped protocol fields), as JSON. */
+  properties?: Record<string, unknown>;
 }
 
 const knownTypes: ReadonlySet<string> = new Set(KNOWN_EVENT_TYPES);

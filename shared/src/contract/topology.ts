@@ -7,8 +7,21 @@
 export const SERVICES = ['event-processor', 'anomaly-detector', 'archiver'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
-/** Every Lambda function the project bundles: the stream consumers and the scheduled compactor. */
-export const LAMBDA_FUNCTIONS = [...SERVICES, 'compactor'] as const;
+/**
+ * The front door: an HTTP function (not a stream consumer) that writes what web pages send to the
+ * stream. Its limits are part of its public contract (README "Send events from your website").
+ */
+export const COLLECTOR = {
+  service: 'collector',
+  /** Events in one request, at most (one PutRecords call holds 500). */
+  maxEventsPerRequest: 500,
+  /** Request body, at most. */
+  maxBodyBytes: 1_048_576,
+  memorySizeMb: 256,
+  timeoutSeconds: 10,
+} as const;
+/** Every Lambda function the project bundles: the stream consumers, the scheduled compactor and the collector. */
+export const LAMBDA_FUNCTIONS = [...SERVICES, 'compactor', COLLECTOR.service] as const;
 export type LambdaFunctionName = (typeof LAMBDA_FUNCTIONS)[number];
 
 export const DEFAULT_PROJECT = 'clickstream-analytics';
@@ -155,6 +168,8 @@ export interface ResourceNames {
    */
   onFailureBucket: string;
   functions: Record<ServiceName, string>;
+  /** The collector's function (the front door; not a stream consumer). */
+  collectorFunction: string;
 }
 
 /** Every resource name, from the project and environment: `<project>-<environment>-<name>`. */
@@ -177,5 +192,6 @@ export function resourceNames(project = DEFAULT_PROJECT, environment = DEFAULT_E
     onFailureQueues: perService('-on-failure'),
     onFailureBucket: `${prefix}-on-failure`,
     functions: perService(''),
+    collectorFunction: `${prefix}-${COLLECTOR.service}`,
   };
 }

@@ -72,6 +72,8 @@ export const MAX_FIELD_BYTES = {
   device_type: 32,
   user_login_state: 32,
   product_field: 256,
+  /** `properties`, serialized as JSON. */
+  properties: 8192,
 } as const;
 
 /**
@@ -164,7 +166,12 @@ function assertNoForbiddenKeys(value: unknown, path: string): void {
   }
 }
 
-function isCamelCasePayload(raw: Record<string, unknown>): boolean {
+/**
+ * True when an object is the camelCase e-commerce SDK payload rather than the canonical one (no
+ * `event_type`/`session_id`, but `eventName` or `sessionId`): the collector adds its server-side
+ * fields in the casing the event already uses.
+ */
+export function isCamelCasePayload(raw: Record<string, unknown>): boolean {
   return raw.event_type === undefined && raw.session_id === undefined && (raw.eventName !== undefined || raw.sessionId !== undefined);
 }
 
@@ -210,6 +217,7 @@ function toCanonical(raw: Record<string, unknown>, origin: RecordOrigin, options
   );
   assign(event, 'value', optionalNumber(raw.value, 'value'));
   if (raw.product !== undefined && raw.product !== null) event.product = parseProduct(raw.product, camel);
+  if (raw.properties !== undefined && raw.properties !== null) event.properties = parseProperties(raw.properties);
   return event;
 }
 
@@ -264,6 +272,27 @@ function parseProduct(value: unknown, camel: boolean): Product {
   const discount = optionalNumber(camel ? raw.discountPrice : raw.discount_price, 'product.discount_price');
   if (discount !== undefined) product.discount_price = discount;
   return product;
+}
+
+/**
+ * `properties`: what a tracker sent beyond the canonical fields (a track call's custom properties,
+ * a protocol's unmapped fields), kept so nothing is lost; a JSON object of at most 8 KiB.
+ */
+function parseProperties(value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    reject('invalid_field_type', `properties must be an object, got ${describeType(value)}`, 'properties');
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(value), 'utf8');
+  if (bytes > MAX_FIELD_BYTES.properties) reject('field_too_long', `properties is ${bytes} bytes of JSON, limit is ${MAX_FIELD_BYTES.properties}`, 'properties');
+  if (hasLoneSurrogate(value)) reject('invalid_field_value', 'properties contains a lone UTF-16 surrogate', 'properties');
+  return value as Record<string, unknown>;
+}
+
+function hasLoneSurrogate(value: unknown): boolean {
+  if (typeof value === 'string') return LONE_SURROGATE.test(value);
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
+  return Object.entries(value).some(([key, inner]) => LONE_SURROGATE.test(key) || hasLoneSurrogate(inner));
 }
 
 function parseTimestamp(value: unknown, options: ValidationOptions): { timestamp: string; eventTimeMs: number } {

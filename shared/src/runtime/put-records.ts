@@ -12,6 +12,23 @@ export interface PutResult {
   retried: number;
   /** Indexes (into the records given) of the entries that still failed after the last attempt. */
   failedIndexes?: number[];
+  /** The last error code of each entry in `failedIndexes` (`ProvisionedThroughputExceededException`, `InternalFailure`, …), same order. */
+  failedErrorCodes?: string[];
+  /** Where each record given landed (undefined for the failed ones), by index. */
+  placements?: Array<RecordPlacement | undefined>;
+}
+
+/** The shard and sequence number Kinesis gave a record. */
+export interface RecordPlacement {
+  shardId: string;
+  sequenceNumber: string;
+}
+
+export interface PutRecordsOptions {
+  /** Attempts per entry, the first included (default 8). */
+  maxAttempts?: number;
+  /** Back-off base: before attempt n (from 1) a random wait up to base × 2^n (default 100 ms). */
+  baseDelayMs?: number;
 }
 
 /**
@@ -22,9 +39,10 @@ export async function putRecords(
   kinesis: KinesisClient,
   streamName: string,
   records: ReadonlyArray<{ partitionKey: string; data: string | Uint8Array }>,
-  options: { maxAttempts?: number } = {},
+  options: PutRecordsOptions = {},
 ): Promise<PutResult> {
-  const result: PutResult = { sent: 0, failed: 0, requests: 0, retried: 0, failedIndexes: [] };
+  const result: PutResult = { sent: 0, failed: 0, requests: 0, retried: 0, failedIndexes: [], failedErrorCodes: [], placements: new Array(records.length).fill(undefined) };
+  const lastErrorCodes = new Map<number, string>();
   let offset = 0;
   for (const group of chunk(records, PUT_RECORDS_LIMIT)) {
     let pending: PutRecordsRequestEntry[] = group.map((record) => ({
@@ -37,12 +55,27 @@ export async function putRecords(
       if (attempt >= (options.maxAttempts ?? 8)) {
         result.failed += pending.length;
         result.failedIndexes!.push(...pendingIndexes);
+        result.failedErrorCodes!.push(...pendingIndexes.map((index) => lastErrorCodes.get(index) ?? 'Unknown'));
         break;
       }
-      if (attempt > 0) await sleep(backoffDelay(attempt, 100));
+      if (attempt > 0) await sleep(backoffDelay(attempt, options.baseDelayMs ?? 100));
       result.requests++;
       const response = await kinesis.send(new PutRecordsCommand({ StreamName: streamName, Records: pending }));
-      const failedAt = pending.map((_, index) => response.Records?.[index]?.ErrorCode !== undefined);
+      const failedAt = pending.map((_, index) => {
+        const entry = response.Records?.[index];
+        const inputIndex = pendingIndexes[index]!;
+        if (entry?.ErrorCode !== undefined) {
+          lastErrorCodes.set(inputIndex, entry.ErrorCode);
+          return true;
+        }
+        // An answer without an entry for this record is not a confirmation: retry it.
+        if (entry?.SequenceNumber === undefined || entry.ShardId === undefined) {
+          lastErrorCodes.set(inputIndex, 'MissingResult');
+          return true;
+        }
+        result.placements![inputIndex] = { shardId: entry.ShardId, sequenceNumber: entry.SequenceNumber };
+        return false;
+      });
       const failedEntries = pending.filter((_, index) => failedAt[index]);
       result.sent += pending.length - failedEntries.length;
       result.retried += failedEntries.length;
