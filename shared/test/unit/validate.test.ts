@@ -51,6 +51,12 @@ describe('event contract', () => {
     expect(again.ok && again.event.event_id).toBe(first.ok && first.event.event_id);
   });
 
+  it('keeps properties (custom fields, unmapped tracker fields) as sent', () => {
+    const properties = { plan: 'pro', items: [{ sku: 'a', qty: 2 }], coupon: null };
+    expect(decode(pageView({ properties }))).toMatchObject({ ok: true, event: { properties } });
+    expect(decode(pageView())).toMatchObject({ ok: true, event: expect.not.objectContaining({ properties: expect.anything() }) });
+  });
+
   it('accepts unknown event types as custom types', () => {
     expect(decode(pageView({ event_type: 'video_play' }))).toMatchObject({ ok: true, event: { event_type: 'video_play' } });
   });
@@ -88,6 +94,11 @@ describe('event contract', () => {
     ['an impossible date (February 31)', pageView({ timestamp: '2026-02-31T10:00:00Z' }), 'invalid_timestamp', 'timestamp'],
     ['hour 24', pageView({ timestamp: '2026-11-22T24:00:00Z' }), 'invalid_timestamp', 'timestamp'],
     ['a lone surrogate in session_id', '{"event_type":"click","session_id":"s\\ud800x","timestamp":"2026-11-22T10:15:00Z"}', 'invalid_field_value', 'session_id'],
+    ['properties that are an array', pageView({ properties: [1, 2] }), 'invalid_field_type', 'properties'],
+    ['properties that are a string', pageView({ properties: 'plan=pro' }), 'invalid_field_type', 'properties'],
+    ['properties over 8 KiB of JSON', pageView({ properties: { note: 'x'.repeat(8200) } }), 'field_too_long', 'properties'],
+    ['a lone surrogate inside properties', '{"event_type":"click","session_id":"s","timestamp":"2026-11-22T10:15:00Z","properties":{"a":["\\udc00"]}}', 'invalid_field_value', 'properties'],
+    ['a __proto__ key inside properties', '{"event_type":"click","session_id":"s","timestamp":"2026-11-22T10:15:00Z","properties":{"__proto__":{"x":1}}}', 'forbidden_key', 'properties.__proto__'],
   ])('rejects %s', (_case, data, reason, field) => {
     it(`with reason ${reason}`, () => {
       const result = decode(data as string | Uint8Array | Record<string, unknown>);
