@@ -1,0 +1,128 @@
+import type { Page } from 'playwright-core';
+import { createDynamoDbClient, createLogger, createS3Client, minuteWindow } from '@clickstream/shared';
+import { hourPrefixes, listArchiveKeys, readArchiveLines, type ArchiveLine } from '../../../services/archiver/src/contract';
+import { ALL_EVENTS_COUNTER, counterName, counterTotals, readSession } from '../../../services/event-processor/src/contract';
+import { startLocalCollector, type CollectorServer } from '../../collector';
+import { manifestClientConfig } from '../../manifest';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../stack';
+import { startTestStack } from '../../testing';
+import { launchChromium } from '../support/browser';
+
+/**
+ * The front door end to end, in Debian's chromium: the sample shop served by the local collector,
+ * its tracker, the stream and all three services. A shopper browses (SPA route changes), views a
+ * product, adds it to the cart, checks out and buys; then a shopper clicks while the collector is
+ * down, and every event arrives once it is back.
+ */
+let stack: Awaited<ReturnType<typeof startTestStack>>;
+let collector: CollectorServer;
+let browser: Awaited<ReturnType<typeof launchChromium>>;
+const startedMs = Date.now();
+
+const startCollector = (port: number) =>
+  startLocalCollector({
+    port,
+    project: stack.manifest.project,
+    environment: stack.manifest.environment,
+    names: stack.names,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    kinesisEndpoint: stack.manifest.endpoints.kinesis,
+    logLevel: 'warn',
+    logger: createLogger({ service: 'collector', level: 'warn', destination: stack.telemetry.sink(stack.names.collectorFunction) }),
+    emfWriter: stack.telemetry.sink(stack.names.collectorFunction).emfWriter,
+  });
+
+beforeAll(async () => {
+  // The archiver's 10 s batching window would only make the test wait.
+  stack = await startTestStack({ settings: { archiver: { maximumBatchingWindowInSeconds: 1 } } });
+  collector = await startCollector(0);
+  browser = await launchChromium();
+}, 30_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await collector?.close();
+  await stack?.stop();
+});
+
+const reader = () => ({ client: createDynamoDbClient(manifestClientConfig(stack.manifest)), tables: stack.manifest.tables });
+
+async function archivedLines(sessionId: string): Promise<ArchiveLine[]> {
+  const archive = { s3: createS3Client(manifestClientConfig(stack.manifest)), bucket: stack.manifest.bucket };
+  const keys = (await Promise.all(hourPrefixes('events', startedMs - 60_000, Date.now() + 60_000).map((prefix) => listArchiveKeys(archive, prefix)))).flat();
+  const lines: ArchiveLine[] = [];
+  await readArchiveLines<ArchiveLine>(archive, keys, (line) => {
+    if (line.session_id === sessionId) lines.push(line);
+  });
+  return lines;
+}
+
+/** Waits until the tracker has nothing queued (every event acknowledged by the collector). */
+const drained = (page: Page, timeout = 20_000) => page.waitForFunction(() => (window as unknown as { clickstream: { queued: number } }).clickstream.queued === 0, undefined, { timeout });
+const sessionOf = (page: Page) => page.evaluate(() => (window as unknown as { clickstream: { sessionId: string } }).clickstream.sessionId);
+
+it('a shopper’s funnel through the sample shop lands in the counters, one session item and the archive', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${collector.url}/demo/`);
+  await page.click('a[data-product="sku-1001"]');
+  await page.waitForSelector('#add-to-cart');
+  expect(new URL(page.url()).pathname).toBe('/demo/products/sku-1001');
+  await page.click('#add-to-cart');
+  await page.waitForSelector('#checkout');
+  await page.click('#checkout');
+  await page.waitForSelector('#purchase');
+  await page.click('#purchase');
+  await page.waitForSelector('#thank-you');
+  await drained(page);
+  const sessionId = await sessionOf(page);
+  await page.close();
+  await stack.waitForIdle(30_000);
+
+  // 5 page views (home, product, cart, checkout, thank-you: one full load, four SPA routes) and the funnel's 4 events.
+  const session = await readSession(reader(), sessionId);
+  expect(session).toMatchObject({ event_count: 9, page_views: 5, converted: true, revenue: 129, entry_page: '/demo/', exit_page: '/demo/thank-you', is_bounce: false, device_type: 'desktop' });
+  const minutes = [minuteWindow(startedMs), minuteWindow(Date.now())];
+  const counts = await counterTotals(reader(), [ALL_EVENTS_COUNTER, counterName('page_view'), counterName('product_view'), counterName('add_to_cart'), counterName('checkout'), counterName('purchase')], minutes[0]!, minutes[1]!);
+  const total = (name: string) => [...(counts.get(name)?.values() ?? [])].reduce((sum, count) => sum + count, 0);
+  expect([ALL_EVENTS_COUNTER, 'page_view', 'product_view', 'add_to_cart', 'checkout', 'purchase'].map((name) => total(name === ALL_EVENTS_COUNTER ? name : counterName(name)))).toEqual([9, 5, 1, 1, 1, 1]);
+
+  const lines = await archivedLines(sessionId);
+  expect(lines.map((line) => line.event_type).sort()).toEqual(['add_to_cart', 'checkout', 'page_view', 'page_view', 'page_view', 'page_view', 'page_view', 'product_view', 'purchase']);
+  expect(new Set(lines.map((line) => line.event_id)).size).toBe(9);
+  const purchase = lines.find((line) => line.event_type === 'purchase')!;
+  expect(purchase).toMatchObject({ value: 129, product: { id: 'sku-1001', price: 129 }, properties: { items: 1, order_id: expect.stringMatching(/^order-/) }, page_path: '/demo/checkout', ip_address: '127.0.0.0' });
+}, 60_000);
+
+it('the offline path: clicks while the collector is down are kept and arrive once when it is back', async () => {
+  // Another shopper: a browser profile of their own.
+  const shopper = await launchChromium();
+  const page = await shopper.context.newPage();
+  await page.goto(`${collector.url}/demo/`);
+  await drained(page);
+  const sessionId = await sessionOf(page);
+
+  const port = collector.port;
+  await collector.close();
+  await page.click('a[data-product="sku-1002"]');
+  await page.waitForSelector('#add-to-cart');
+  await page.click('#add-to-cart');
+  await page.waitForSelector('#checkout');
+  // product page view, product_view, add_to_cart, cart page view: queued and kept in localStorage.
+  await page.waitForFunction(() => (window as unknown as { clickstream: { queued: number } }).clickstream.queued === 4);
+  await page.waitForTimeout(1500);
+  const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('clickstream:queue') ?? '[]').length as number);
+  expect(stored).toBe(4);
+
+  collector = await startCollector(port);
+  await drained(page, 30_000);
+  await shopper.close();
+  await stack.waitForIdle(30_000);
+
+  const session = await readSession(reader(), sessionId);
+  expect(session).toMatchObject({ event_count: 5, page_views: 3 });
+  const lines = await archivedLines(sessionId);
+  expect(lines).toHaveLength(5);
+  expect(new Set(lines.map((line) => line.event_id)).size).toBe(5);
+  expect(lines.map((line) => line.event_type).sort()).toEqual(['add_to_cart', 'page_view', 'page_view', 'page_view', 'product_view']);
+}, 60_000);
