@@ -9,6 +9,7 @@ import { Alerts } from './constructs/alerts';
 import { ANOMALY_DETECTOR_DYNAMODB_ACTIONS, AnomalyDetector } from './constructs/anomaly-detector';
 import { ArchiveBucket } from './constructs/archive-bucket';
 import { Archiver } from './constructs/archiver';
+import { Collector, CollectorVariables } from './constructs/collector';
 import type { ConsumerInputs } from './constructs/consumer-inputs';
 import { EncryptionKey } from './constructs/encryption-key';
 import { EVENT_PROCESSOR_DYNAMODB_ACTIONS, EVENT_PROCESSOR_TABLES, EventProcessor } from './constructs/event-processor';
@@ -173,6 +174,19 @@ export class ClickstreamStack extends TerraformStack {
       forceDestroy: props.profile.bucketForceDestroy,
     });
 
+    const collector = new Collector(this, 'collector', {
+      project,
+      environment,
+      names: this.names,
+      bundle: props.bundles.collector,
+      stream,
+      key,
+      alarmActions: operations.alarmActions,
+      logRetentionDays: vars.logRetentionDays.numberValue,
+      logLevel: vars.logLevel.stringValue,
+      variables: new CollectorVariables(this, 'collector-variables'),
+    });
+
     const output = (name: string, value: string, description: string) => {
       new TerraformOutput(this, name, { value, description }).overrideLogicalId(name);
     };
@@ -193,6 +207,8 @@ export class ClickstreamStack extends TerraformStack {
     output('glue_database_name', lake.catalog.database.name, 'Glue database of the lake (tables raw_events, events, quarantine).');
     output('athena_workgroup_name', lake.catalog.workgroup.name, 'Athena workgroup for the lake (named queries, enforced limits).');
     output('lambda_compactor_function_name', lake.compactor.function.functionName, 'compactor function (invoke with {"hour":"YYYY-MM-DDTHH"} to compact an hour now).');
+    output('collector_url', collector.collectorUrl, 'The collector (POST <collector_url>/v1/events; the tracker at <collector_url>/tracker.js).');
+    output('lambda_collector_function_name', collector.function.functionName, 'collector function.');
     for (const [service, consumer] of Object.entries(this.consumers)) {
       const snake = service.replace(/-/g, '_');
       output(`lambda_${snake}_function_name`, consumer.function.functionName, `${service} function.`);

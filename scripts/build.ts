@@ -1,12 +1,14 @@
 /**
- * Bundles each Lambda function's handler (the three consumers and the compactor) with esbuild into dist/<service>/index.js
+ * Bundles each Lambda function's handler (the three consumers, the compactor and the collector) with esbuild into dist/<service>/index.js
  * (CommonJS, Node 22, the runtime Lambda runs: nodejs22.x). The AWS SDK is bundled too, so the
- * deployed code runs the exact SDK version the tests ran.
+ * deployed code runs the exact SDK version the tests ran. The collector's bundle also carries the
+ * browser tracker (dist/collector/tracker.js and tracker.mjs), which it serves.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { LAMBDA_FUNCTIONS } from '@clickstream/shared';
+import { COLLECTOR, LAMBDA_FUNCTIONS } from '@clickstream/shared';
+import { buildTracker } from '../tracker/build';
 
 const root = path.resolve(__dirname, '..');
 
@@ -30,6 +32,11 @@ export async function buildServices(outRoot = path.join(root, 'dist')): Promise<
       tsconfig: path.join(root, 'tsconfig.json'),
       logLevel: 'warning',
     });
+    if (service === COLLECTOR.service) {
+      const tracker = await buildTracker();
+      writeFileSync(path.join(outRoot, service, 'tracker.js'), tracker.classic);
+      writeFileSync(path.join(outRoot, service, 'tracker.mjs'), tracker.module);
+    }
     built.push({ service, outfile });
   }
   return built;

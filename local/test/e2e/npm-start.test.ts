@@ -20,7 +20,7 @@ let readyMs = 0;
 beforeAll(async () => {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'clickstream-e2e-'));
   const started = Date.now();
-  child = spawn(process.execPath, ['--import', 'tsx', 'local/cli.ts', '--state-dir', stateDir, '--kinesis-port', '0', '--dynamodb-port', '0', '--aws-port', '0', '--dashboard-port', '0'], {
+  child = spawn(process.execPath, ['--import', 'tsx', 'local/cli.ts', '--state-dir', stateDir, '--kinesis-port', '0', '--dynamodb-port', '0', '--aws-port', '0', '--dashboard-port', '0', '--collector-port', '0'], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -60,6 +60,9 @@ it('prints a banner with the endpoints and a copy-pastable put-record command', 
   expect(output).toContain(manifest.endpoints.kinesis);
   expect(output).toContain('--cli-binary-format raw-in-base64-out');
   expect(manifest.tables.pageMetrics).toBe('clickstream-analytics-dev-page-metrics');
+  expect(manifest.collectorUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  expect(manifest.trackerUrl).toBe(`${manifest.collectorUrl}/tracker.js`);
+  expect(output).toContain(`Collector   ${manifest.collectorUrl}`);
   process.stdout.write(`npm start ready in ${readyMs} ms\n`);
 });
 

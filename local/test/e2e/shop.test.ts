@@ -59,8 +59,8 @@ async function archivedLines(sessionId: string): Promise<ArchiveLine[]> {
 }
 
 /** Waits until the tracker has nothing queued (every event acknowledged by the collector). */
-const drained = (page: Page, timeout = 20_000) => page.waitForFunction(() => (window as unknown as { clickstream: { queued: number } }).clickstream.queued === 0, undefined, { timeout });
-const sessionOf = (page: Page) => page.evaluate(() => (window as unknown as { clickstream: { sessionId: string } }).clickstream.sessionId);
+const drained = (page: Page, timeout = 20_000) => page.waitForFunction(() => (globalThis as unknown as { clickstream: { queued: number } }).clickstream.queued === 0, undefined, { timeout });
+const sessionOf = (page: Page) => page.evaluate(() => (globalThis as unknown as { clickstream: { sessionId: string } }).clickstream.sessionId);
 
 it('a shopper’s funnel through the sample shop lands in the counters, one session item and the archive', async () => {
   const page = await browser.context.newPage();
@@ -109,9 +109,9 @@ it('the offline path: clicks while the collector is down are kept and arrive onc
   await page.click('#add-to-cart');
   await page.waitForSelector('#checkout');
   // product page view, product_view, add_to_cart, cart page view: queued and kept in localStorage.
-  await page.waitForFunction(() => (window as unknown as { clickstream: { queued: number } }).clickstream.queued === 4);
+  await page.waitForFunction(() => (globalThis as unknown as { clickstream: { queued: number } }).clickstream.queued === 4);
   await page.waitForTimeout(1500);
-  const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('clickstream:queue') ?? '[]').length as number);
+  const stored = await page.evaluate(() => JSON.parse((globalThis as unknown as { localStorage: { getItem(key: string): string | null } }).localStorage.getItem('clickstream:queue') ?? '[]').length as number);
   expect(stored).toBe(4);
 
   collector = await startCollector(port);
