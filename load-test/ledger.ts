@@ -43,6 +43,8 @@ export class Ledger {
   readonly rejectedByReason = new Map<string, number>();
   /** Partition keys (session ids) of rejected records, to tell the run's quarantine lines from others'. */
   readonly rejectedPartitionKeys = new Set<string>();
+  /** `<shardId>:<sequenceNumber>` of rejected records whose partition key the runner did not choose (sent through the collector). */
+  readonly rejectedPositions = new Set<string>();
   readonly botSessions = new Set<string>();
   /** Accepted page views and events per page path and event-time minute (`<path>\u0000<minute>`). */
   readonly pages = new Map<string, { pageViews: number; events: number }>();

@@ -44,6 +44,9 @@ const HELP = `Usage: npm run load-test -- <script.ts> [options]
   --seed <n>                         traffic seed (default: the script's; random on shared targets)
   --drain-timeout <d>                how long --verify waits for the consumers (default 5m)
   --services a,b                     services the in-process stack runs (default: every registered one)
+  --ingest kinesis|collector         how events go in: PutRecords (default) or the HTTP collector
+                                     (POST <collector>/v1/events, NDJSON); --verify then proves the front door
+  --collector-url <url> --write-key <key>   the collector on AWS (default: cdktf output collector_url)
   --quiet                            no progress lines
 `;
 
@@ -87,6 +90,9 @@ async function main(argv: string[]): Promise<number> {
       'drain-timeout': { type: 'string', default: '5m' },
       'default-ports': { type: 'boolean', default: false },
       services: { type: 'string' },
+      ingest: { type: 'string', default: 'kinesis' },
+      'collector-url': { type: 'string' },
+      'write-key': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -99,6 +105,7 @@ async function main(argv: string[]): Promise<number> {
   if (!(TARGETS as readonly string[]).includes(values.target)) throw new UsageError(`--target must be one of ${TARGETS.join(', ')}, got "${values.target}"`);
   for (const out of values.out) if (out !== 'cloudwatch') throw new UsageError(`--out supports cloudwatch, got "${out}"`);
   const targetKind = values.target as TargetKind;
+  if (values.ingest !== 'kinesis' && values.ingest !== 'collector') throw new UsageError(`--ingest must be kinesis or collector, got "${values.ingest}"`);
 
   globalThis.__ENV = { ...process.env };
   for (const pair of values.env) {
@@ -138,6 +145,9 @@ async function main(argv: string[]): Promise<number> {
     ...(values.environment ? { environment: values.environment } : {}),
     defaultPorts: values['default-ports'],
     ...(values.services ? { services: values.services.split(',').map((service) => service.trim()) as ServiceName[] } : {}),
+    ingest: values.ingest,
+    ...(values['collector-url'] ? { collectorUrl: values['collector-url'] } : {}),
+    ...(values['write-key'] ? { writeKey: values['write-key'] } : {}),
   });
   try {
     return await execute({ script, scenarios, thresholds, pipeline, target, seed, values });
@@ -167,7 +177,7 @@ interface RunPlan {
 async function execute(plan: RunPlan): Promise<number> {
   const { script, target } = plan;
   const { ledger, probe } = bindPipeline(plan);
-  log(`load test: ${Object.keys(plan.scenarios).join(', ')} → ${target.description}, stream ${target.streamName}, seed ${plan.seed}`);
+  log(`load test: ${Object.keys(plan.scenarios).join(', ')} → ${target.description}, stream ${target.streamName}${target.collectorUrl ? ` through the collector ${target.collectorUrl}` : ''}, seed ${plan.seed}`);
 
   let data: unknown;
   try {
@@ -214,7 +224,15 @@ function bindPipeline(plan: RunPlan): { ledger: Ledger; probe?: LatencyProbe } {
   });
   const ledger = new Ledger();
   const probe = plan.values.verify ? new LatencyProbe({ client: target.dynamo, tables: target.tables }, (ms) => e2eLatency.add(ms)) : undefined;
-  bind({ target: target.description, streamName: target.streamName, kinesis: target.kinesis, feed, ledger, ...(probe ? { probe } : {}) });
+  bind({
+    target: target.description,
+    streamName: target.streamName,
+    kinesis: target.kinesis,
+    feed,
+    ledger,
+    ...(probe ? { probe } : {}),
+    ...(target.collectorUrl ? { collector: { url: target.collectorUrl, ...(target.writeKey ? { writeKey: target.writeKey } : {}) } } : {}),
+  });
   return probe === undefined ? { ledger } : { ledger, probe };
 }
 

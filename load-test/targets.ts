@@ -41,6 +41,10 @@ export interface Target {
   alertsQueueUrl?: string;
   /** Services consuming the stream; verification covers what they write. */
   services: Set<ServiceName>;
+  /** The collector's base URL, when events go in through the front door (`--ingest collector`). */
+  collectorUrl?: string;
+  /** A write key for the collector (AWS requires one). */
+  writeKey?: string;
   /** Only for the in-process stack. */
   stack?: LocalStack;
   wire?: WireCounter;
@@ -60,6 +64,11 @@ export interface TargetOptions {
   defaultPorts?: boolean;
   /** Services the in-process stack runs (default: every registered one). */
   services?: ServiceName[];
+  /** Send through the collector (HTTP) instead of PutRecords. */
+  ingest?: 'kinesis' | 'collector';
+  /** For --target aws with --ingest collector: the collector's URL (default: the cdktf output collector_url) and a write key. */
+  collectorUrl?: string;
+  writeKey?: string;
 }
 
 function markRequests<T extends { middlewareStack: { add: (...args: never[]) => void } }>(client: T): T {
@@ -96,7 +105,11 @@ export async function openTarget(options: TargetOptions): Promise<Target> {
     const kinesis = createKinesisClient(common);
     const dynamo = createDynamoDbClient(common);
     const streamName = options.stream ?? outputs.kinesis_stream_name ?? names.stream;
+    const collectorUrl = options.ingest === 'collector' ? (options.collectorUrl ?? outputs.collector_url) : undefined;
+    if (options.ingest === 'collector' && collectorUrl === undefined) throw new Error('--ingest collector on AWS needs --collector-url or an outputs file with collector_url');
     return {
+      ...(collectorUrl === undefined ? {} : { collectorUrl }),
+      ...(options.writeKey === undefined ? {} : { writeKey: options.writeKey }),
       kind: 'aws',
       description: `AWS stream ${streamName} (${await kinesis.config.region()})`,
       streamName,
@@ -126,7 +139,10 @@ export async function openTarget(options: TargetOptions): Promise<Target> {
           shardCount: options.shards,
           logLevel: 'warn',
           ...(options.services ? { services: options.services } : {}),
+          // The load test is one client sending thousands of requests: no per-client limit.
+          ...(options.ingest === 'collector' ? { collectorPort: 0, collectorEnv: { COLLECTOR_RATE_LIMIT_PER_SECOND: '0' } } : {}),
         })).manifest;
+  if (options.ingest === 'collector' && !manifest.collectorUrl) throw new Error('--ingest collector: the running stack has no collector (start it with npm start)');
   if (stack !== undefined) {
     const port = (endpoint: string) => Number(new URL(endpoint).port);
     wire = new WireCounter({ kinesis: port(manifest.endpoints.kinesis), dynamodb: port(manifest.endpoints.dynamodb), aws: port(manifest.endpoints.s3) });
@@ -147,6 +163,7 @@ export async function openTarget(options: TargetOptions): Promise<Target> {
     bucket: manifest.bucket,
     alertsQueueUrl: manifest.alertsQueueUrl,
     services: new Set(stack ? stack.mappings.keys() : (Object.keys(manifest.functions) as ServiceName[])),
+    ...(options.ingest === 'collector' && manifest.collectorUrl ? { collectorUrl: manifest.collectorUrl } : {}),
     ...(stack ? { stack } : {}),
     ...(wire ? { wire } : {}),
     stop: async () => {

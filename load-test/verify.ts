@@ -130,7 +130,7 @@ async function verifyArchive(target: Target, ledger: Ledger, add: (name: string,
   const quarantineKeys = (await Promise.all(hourPrefixes('quarantine', Date.now() - 3 * 3_600_000, Date.now()).map((prefix) => listArchiveKeys(reader, prefix)))).flat();
   const byReason = new Map<string, number>();
   await readArchiveLines<QuarantineLine>(reader, quarantineKeys, (line) => {
-    if (!ledger.rejectedPartitionKeys.has(line.partition_key)) return;
+    if (!ledger.rejectedPartitionKeys.has(line.partition_key) && !ledger.rejectedPositions.has(`${line.shard_id}:${line.sequence_number}`)) return;
     byReason.set(line.reason, (byReason.get(line.reason) ?? 0) + 1);
   });
   const reasons = [...new Set([...byReason.keys(), ...ledger.rejectedByReason.keys()])].sort();

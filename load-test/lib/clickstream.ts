@@ -13,6 +13,7 @@ import type { TrafficFeed } from '../feed';
 import type { LatencyProbe } from '../latency';
 import type { Ledger } from '../ledger';
 import type { TrafficRecord } from '../../testkit/traffic';
+import { COLLECTOR_PATHS, WRITE_KEY_HEADER, type ErrorResponse, type EventsResponse, type EventVerdict } from '../../services/collector/src/contract';
 
 /** How a script shapes its traffic; the runner reads `export const pipeline` from the script. */
 export interface PipelineOptions {
@@ -35,6 +36,8 @@ export interface Binding {
   feed: TrafficFeed;
   ledger: Ledger;
   probe?: LatencyProbe;
+  /** Send through the collector instead of PutRecords. */
+  collector?: { url: string; writeKey?: string };
 }
 
 export interface BatchOutcome extends PutResult {
@@ -77,7 +80,8 @@ export const clickstream = {
     const started = performance.now();
     let result: PutResult;
     try {
-      result = await putRecords(kinesis, streamName, records);
+      const { collector } = bound();
+      result = collector === undefined ? await putRecords(kinesis, streamName, records) : await postToCollector(collector, records, ledger);
     } catch (error) {
       ledger.recordUnknown(records.length);
       eventsFailed.add(records.length);
@@ -103,3 +107,36 @@ export const clickstream = {
     return { ...result, durationMs };
   },
 };
+
+/**
+ * One POST of the records to the collector as NDJSON (each record's bytes one line, malformed
+ * ones included, as a producer would send them), in requests of at most 500. A 503 marks the
+ * events it did not write; they count as failed, like entries Kinesis refused. Events the
+ * collector wrote without an `event_id` are known by their derived id (`derived:<shard>:<seq>`),
+ * which is how the verification finds their quarantine lines.
+ */
+async function postToCollector(collector: { url: string; writeKey?: string }, records: TrafficRecord[], ledger: Ledger): Promise<PutResult> {
+  const result: PutResult = { sent: 0, failed: 0, requests: 0, retried: 0, failedIndexes: [] };
+  for (let offset = 0; offset < records.length; offset += 500) {
+    const group = records.slice(offset, offset + 500);
+    result.requests++;
+    const response = await fetch(`${collector.url}${COLLECTOR_PATHS.events}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson', ...(collector.writeKey ? { [WRITE_KEY_HEADER]: collector.writeKey } : {}) },
+      body: group.map((record) => record.data).join('\n'),
+    });
+    const body = (await response.json()) as EventsResponse & ErrorResponse;
+    const verdicts: EventVerdict[] | undefined = body.events;
+    if (verdicts === undefined || (response.status !== 200 && response.status !== 503)) throw new Error(`collector answered ${response.status}: ${body.error ?? ''} ${body.message ?? ''}`);
+    verdicts.forEach((verdict, index) => {
+      if (verdict.status === 'not_written') {
+        result.failed++;
+        result.failedIndexes!.push(offset + index);
+        return;
+      }
+      result.sent++;
+      if (verdict.status === 'quarantined' && verdict.event_id?.startsWith('derived:')) ledger.rejectedPositions.add(verdict.event_id.slice('derived:'.length));
+    });
+  }
+  return result;
+}

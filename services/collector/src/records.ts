@@ -36,6 +36,12 @@ export function prepareRecords(events: readonly RawEvent[], server: ServerFields
   const receivedAt = new Date(server.receivedAtMs).toISOString();
   const truncatedClient = server.clientAddress === undefined ? undefined : truncateIpAddress(server.clientAddress);
   const userAgent = server.userAgent === undefined ? undefined : truncateUtf8(server.userAgent, MAX_FIELD_BYTES.user_agent);
+  // Events of one request often carry the same address: truncate each distinct one once.
+  const truncated = new Map<string, string | undefined>();
+  const truncate = (address: string) => {
+    if (!truncated.has(address)) truncated.set(address, truncateIpAddress(address));
+    return truncated.get(address);
+  };
   return events.map((event) => {
     let text: string;
     let partitionKey: string | undefined;
@@ -50,8 +56,8 @@ export function prepareRecords(events: readonly RawEvent[], server: ServerFields
       const addressKey = key('ip_address', 'ipAddress');
       const sentAddress = fields[addressKey];
       if (typeof sentAddress === 'string') {
-        const truncated = truncateIpAddress(sentAddress);
-        if (truncated !== undefined) fields[addressKey] = truncated;
+        const network = truncate(sentAddress);
+        if (network !== undefined) fields[addressKey] = network;
       } else if (sentAddress === undefined && truncatedClient !== undefined) {
         fields[addressKey] = truncatedClient;
       }

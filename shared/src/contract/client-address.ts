@@ -15,6 +15,7 @@ import { isIP } from 'node:net';
 
 /** Prefix lengths kept by `truncateIpAddress`. */
 export const IP_TRUNCATION = { ipv4Bits: 24, ipv6Bits: 48 } as const;
+const IPV4_MAPPED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
 
 /**
  * The truncated form of an IPv4 or IPv6 address, or undefined when `address` is not one (a
@@ -23,7 +24,7 @@ export const IP_TRUNCATION = { ipv4Bits: 24, ipv6Bits: 48 } as const;
 export function truncateIpAddress(address: string): string | undefined {
   const trimmed = address.trim().replace(/^\[(.*)\]$/, '$1');
   const withoutZone = trimmed.includes('%') ? trimmed.slice(0, trimmed.indexOf('%')) : trimmed;
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(withoutZone);
+  const mapped = IPV4_MAPPED.exec(withoutZone);
   const candidate = mapped ? mapped[1]! : withoutZone;
   switch (isIP(candidate)) {
     case 4:
@@ -35,10 +36,9 @@ export function truncateIpAddress(address: string): string | undefined {
   }
 }
 
+/** The /24 of a valid dotted IPv4 address: its first three octets, then 0. */
 function truncateIpv4(address: string): string {
-  const octets = address.split('.').map(Number);
-  const keep = IP_TRUNCATION.ipv4Bits / 8;
-  return octets.map((octet, index) => (index < keep ? octet : 0)).join('.');
+  return `${address.slice(0, address.lastIndexOf('.'))}.0`;
 }
 
 function truncateIpv6(address: string): string {
