@@ -21,6 +21,9 @@ export const ALARM_KINDS = {
   'lake-count-mismatch': 'A compacted hour has a different number of curated rows than accepted events in the counters table.',
   'lake-freshness': 'The p99 of arrival minus event time of a compacted hour exceeded the threshold.',
   'lake-malformed-lines': 'The compactor skipped raw archive lines it could not read.',
+  'collector-5xx-rate': 'The collector answered an unusual share of requests with 5xx (the stream throttled or unavailable, or a defect): events wait in browsers.',
+  'collector-throttles': 'The collector function was throttled (reserved or account concurrency): browsers get errors and retry.',
+  'collector-p99-latency': 'The collector answers slowly (p99 of the function URL).',
 } as const;
 
 export type AlarmKind = keyof typeof ALARM_KINDS;

@@ -10,6 +10,7 @@ import { LambdaFunction } from '@cdktn/provider-aws/lib/lambda-function';
 import { LambdaFunctionUrl } from '@cdktn/provider-aws/lib/lambda-function-url';
 import { LambdaPermission } from '@cdktn/provider-aws/lib/lambda-permission';
 import { COLLECTOR, ENV, functionEnvironment, type LogLevel, type ResourceNames } from '@clickstream/shared';
+import { alarmDescription, type AlarmKind } from '../alarms';
 import type { Bundle } from '../bundles';
 import { policyDocument, type PolicyStatement } from '../policy';
 import { roleName } from './consumer-inputs';
@@ -141,11 +142,17 @@ export class Collector extends Construct {
     this.collectorUrl = Fn.trimsuffix(this.url.functionUrl, '/');
 
     const dimensions = { FunctionName: functionName };
-    const alarm = (name: string, config: Omit<ConstructorParameters<typeof CloudwatchMetricAlarm>[2], 'alarmName' | 'alarmActions' | 'okActions'>) =>
-      new CloudwatchMetricAlarm(this, name, { alarmName: `${functionName}-${name}`, alarmActions: props.alarmActions, okActions: props.alarmActions, ...config });
+    // Names end in their runbook kind (README, Runbook): <prefix>-collector-5xx-rate, …
+    const alarm = (kind: AlarmKind & `collector-${string}`, config: Omit<ConstructorParameters<typeof CloudwatchMetricAlarm>[2], 'alarmName' | 'alarmActions' | 'okActions' | 'alarmDescription'>) =>
+      new CloudwatchMetricAlarm(this, kind.slice('collector-'.length), {
+        alarmName: `${props.names.prefix}-${kind}`,
+        alarmDescription: alarmDescription(kind, functionName),
+        alarmActions: props.alarmActions,
+        okActions: props.alarmActions,
+        ...config,
+      });
     this.alarms = [
-      alarm('5xx-rate', {
-        alarmDescription: 'Share of collector requests answered 5xx (the stream throttled or unavailable, or a defect): events may be waiting in browsers.',
+      alarm('collector-5xx-rate', {
         comparisonOperator: 'GreaterThanThreshold',
         threshold: vars.errorRateAlarmPercent.numberValue,
         evaluationPeriods: 1,
@@ -156,8 +163,7 @@ export class Collector extends Construct {
           { id: 'rate', expression: 'IF(requests > 0, 100 * errors / requests, 0)', label: '5xx %', returnData: true },
         ],
       }),
-      alarm('throttles', {
-        alarmDescription: 'The collector function was throttled (reserved or account concurrency): browsers get 429/5xx and retry.',
+      alarm('collector-throttles', {
         namespace: 'AWS/Lambda',
         metricName: 'Throttles',
         dimensions,
@@ -168,8 +174,7 @@ export class Collector extends Construct {
         comparisonOperator: 'GreaterThanThreshold',
         treatMissingData: 'notBreaching',
       }),
-      alarm('p99-latency', {
-        alarmDescription: 'p99 latency of collector requests (function URL, end to end).',
+      alarm('collector-p99-latency', {
         namespace: 'AWS/Lambda',
         metricName: 'UrlRequestLatency',
         dimensions,

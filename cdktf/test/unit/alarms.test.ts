@@ -48,8 +48,8 @@ describe.each(synthAll().map(({ stack, json }) => [stack.node.id, json] as const
   const actions = `\${concat([${operationsTopic.slice(2, -1)}], (var.alarm_topic_arn == "") ? [] : [var.alarm_topic_arn])}`;
 
   it('notify the operations topic (and alarm_topic_arn when set) on ALARM and OK, never the anomaly alerts topic', () => {
-    // … and the compactor's four (errors, count mismatch, freshness, malformed lines).
-    expect(all).toHaveLength(SERVICES.length * 7 + FAILED_WRITES_SERVICES.length + Object.keys(TABLES).length * 2 + 2 + 1 + 1 + 4);
+    // … the compactor's four (errors, count mismatch, freshness, malformed lines) and the collector's three (5xx rate, throttles, p99 latency).
+    expect(all).toHaveLength(SERVICES.length * 7 + FAILED_WRITES_SERVICES.length + Object.keys(TABLES).length * 2 + 2 + 1 + 1 + 4 + 3);
     for (const alarm of all) {
       expect(alarm.alarm_actions).toBe(actions);
       expect(alarm.ok_actions).toBe(actions);
