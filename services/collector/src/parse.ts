@@ -33,6 +33,22 @@ export function checkContentType(contentType: string | undefined): Refusal | und
   return undefined;
 }
 
+/** A body that must be one JSON value (the Snowplow and Segment protocols). */
+export function parseJsonBody(body: Uint8Array): { ok: true; value: unknown } | ({ ok: false } & Refusal) {
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    return { ok: false, code: 'invalid_utf8', message: 'the body is not valid UTF-8' };
+  }
+  if (text.trim() === '') return { ok: false, code: 'empty_body', message: 'the body is empty' };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    return { ok: false, code: 'invalid_json', message: `the body is not JSON: ${(error as Error).message}` };
+  }
+}
+
 export function parseEventsBody(body: Uint8Array, maxEvents: number): { ok: true; body: ParsedBody } | ({ ok: false } & Refusal) {
   let text: string;
   try {

@@ -4,8 +4,10 @@ import { clientAddress } from './client-address';
 import type { CollectorSettings } from './config';
 import { COLLECTOR_PATHS, REQUEST_REJECTIONS, type ErrorResponse, type EventsResponse, type EventVerdict, type RequestRejectionCode } from './contract';
 import { json, type CollectorRequest, type CollectorResponse } from './http';
-import { checkContentType, parseEventsBody, type RawEvent } from './parse';
+import { checkContentType, parseEventsBody, parseJsonBody, type RawEvent } from './parse';
 import { PIXEL_GIF, pixelEvent } from './pixel';
+import { fromSegment, segmentMessages, segmentRoute } from './protocols/segment';
+import { fromSnowplow, SNOWPLOW_PATHS, snowplowPayloads, snowplowQueryPayload } from './protocols/snowplow';
 import type { RateLimiter } from './rate-limit';
 import { oversizedRecord, prepareRecords, type PreparedRecord } from './records';
 import type { EventStream } from './store';
@@ -25,8 +27,8 @@ const STREAM_RETRY_AFTER_SECONDS = 1;
 
 /**
  * One HTTP request, as named steps: route it, admit the sender (origin, rate limit, write key),
- * read the events, prepare the records (server-side fields, partition key, the consumers'
- * verdict), write them, answer. Never throws: every failure is an answer with a status and a
+ * read the events (our format, or a tracker protocol mapped by its module in protocols/), prepare
+ * the records (server-side fields, partition key, the consumers' verdict), write them, answer. Never throws: every failure is an answer with a status and a
  * reason, counted in `CollectorRejectedRequests`.
  */
 export async function handleRequest(request: CollectorRequest, deps: CollectorDependencies, observe: Observe): Promise<CollectorResponse> {
@@ -82,16 +84,71 @@ export async function handleRequest(request: CollectorRequest, deps: CollectorDe
       const event = pixelEvent(request.query, { referer: request.headers.referer, userAgent: request.headers['user-agent'], clientAddress: senderAddress(request, deps.settings), receivedAtMs: request.receivedAtMs });
       const outcome = await ingest([{ kind: 'json', value: event }], request, deps, observe);
       if (!outcome.ok) return refuse(outcome.refusal, outcome.extra, outcome.headers);
-      const verdict = outcome.verdicts[0]!;
-      return {
-        status: 200,
-        headers: { ...cors, 'content-type': 'image/gif', 'cache-control': 'no-store', 'x-clickstream-status': verdict.status, ...(verdict.reason ? { 'x-clickstream-reason': verdict.reason } : {}) },
-        body: PIXEL_GIF,
-      };
+      return pixelAnswer(outcome.verdicts[0]!, cors);
     }
-    default:
-      return refuse({ code: 'not_found', message: `no route ${request.path}: POST ${COLLECTOR_PATHS.events}, GET ${COLLECTOR_PATHS.pixel}, GET ${COLLECTOR_PATHS.tracker}, GET ${COLLECTOR_PATHS.health}` });
+    case SNOWPLOW_PATHS.post: {
+      if (request.method !== 'POST') return refuse({ code: 'method_not_allowed', message: `${request.method} ${request.path}: send POST` }, {}, { allow: 'POST, OPTIONS' });
+      const body = await readJson(request, deps, observe);
+      if (!body.ok) return refuse(body.refusal, body.extra, body.headers);
+      const payloads = snowplowPayloads(body.value);
+      if (!payloads.ok) return refuse(payloads);
+      if (payloads.payloads.length > deps.settings.maxEventsPerRequest) return refuse({ code: 'too_many_events', message: `${payloads.payloads.length} events in one request, at most ${deps.settings.maxEventsPerRequest}` });
+      const keyRefusal = checkWriteKey(writeKeyOf(request.headers, request.query), origin, deps.settings);
+      if (keyRefusal) return refuse(keyRefusal);
+      const outcome = await ingest(payloads.payloads.map((payload) => ({ kind: 'json', value: fromSnowplow(payload, request.receivedAtMs) })), request, deps, observe);
+      if (!outcome.ok) return refuse(outcome.refusal, outcome.extra, outcome.headers);
+      return json(200, eventsResponse(outcome.verdicts), cors);
+    }
+    case SNOWPLOW_PATHS.pixel: {
+      const refused = onlyGet(request, refuse);
+      if (refused) return refused;
+      const admitted = admit(request, deps, observe);
+      if (admitted) return refuse(admitted.refusal, admitted.extra, admitted.headers);
+      const keyRefusal = checkWriteKey(writeKeyOf(request.headers, request.query), origin, deps.settings);
+      if (keyRefusal) return refuse(keyRefusal);
+      const outcome = await ingest([{ kind: 'json', value: fromSnowplow(snowplowQueryPayload(request.query), request.receivedAtMs) }], request, deps, observe);
+      if (!outcome.ok) return refuse(outcome.refusal, outcome.extra, outcome.headers);
+      return pixelAnswer(outcome.verdicts[0]!, cors);
+    }
+    default: {
+      const segment = segmentRoute(request.path);
+      if (segment !== undefined) {
+        if (request.method !== 'POST') return refuse({ code: 'method_not_allowed', message: `${request.method} ${request.path}: send POST` }, {}, { allow: 'POST, OPTIONS' });
+        const body = await readJson(request, deps, observe);
+        if (!body.ok) return refuse(body.refusal, body.extra, body.headers);
+        const messages = segmentMessages(segment, body.value);
+        if (!messages.ok) return refuse(messages);
+        if (messages.value.messages.length > deps.settings.maxEventsPerRequest) return refuse({ code: 'too_many_events', message: `${messages.value.messages.length} messages in one request, at most ${deps.settings.maxEventsPerRequest}` });
+        const keyRefusal = checkWriteKey(writeKeyOf(request.headers, request.query, messages.value.writeKey), origin, deps.settings);
+        if (keyRefusal) return refuse(keyRefusal);
+        const events: RawEvent[] = messages.value.messages.map((message) => ({ kind: 'json', value: fromSegment(message, request.receivedAtMs, messages.value.sentAt) }));
+        const outcome = await ingest(events, request, deps, observe);
+        if (!outcome.ok) return refuse(outcome.refusal, outcome.extra, outcome.headers);
+        // Segment's API answers { "success": true }; the verdicts come along.
+        return json(200, { success: true, ...eventsResponse(outcome.verdicts) }, cors);
+      }
+      return refuse({ code: 'not_found', message: `no route ${request.path}: POST ${COLLECTOR_PATHS.events}, GET ${COLLECTOR_PATHS.pixel}, GET ${COLLECTOR_PATHS.tracker}, GET ${COLLECTOR_PATHS.health}; Snowplow POST ${SNOWPLOW_PATHS.post}, GET ${SNOWPLOW_PATHS.pixel}; Segment POST /v1/track|page|identify|batch|t|p|i|b` });
+    }
   }
+}
+
+/** Steps of the JSON protocols: admit the sender, check the content type, parse the body. */
+async function readJson(request: CollectorRequest, deps: CollectorDependencies, observe: Observe): Promise<{ ok: true; value: unknown } | { ok: false; refusal: Refusal; extra?: Partial<ErrorResponse>; headers?: Record<string, string> }> {
+  const admitted = admit(request, deps, observe);
+  if (admitted) return { ok: false, ...admitted };
+  const contentType = checkContentType(request.headers['content-type']);
+  if (contentType) return { ok: false, refusal: contentType };
+  const parsed = parseJsonBody(request.body);
+  return parsed.ok ? parsed : { ok: false, refusal: parsed };
+}
+
+/** A pixel's answer: the GIF, with the verdict in headers. */
+function pixelAnswer(verdict: EventVerdict, cors: Record<string, string>): CollectorResponse {
+  return {
+    status: 200,
+    headers: { ...cors, 'content-type': 'image/gif', 'cache-control': 'no-store', 'x-clickstream-status': verdict.status, ...(verdict.reason ? { 'x-clickstream-reason': verdict.reason } : {}) },
+    body: PIXEL_GIF,
+  };
 }
 
 type Admission = { refusal: Refusal; extra?: Partial<ErrorResponse>; headers?: Record<string, string> } | undefined;
