@@ -14,8 +14,8 @@ import { WRITE_KEY_HEADER, type RequestRejectionCode } from './contract';
 export type Refusal = { code: RequestRejectionCode; message: string };
 
 const LOOPBACK_ORIGIN = /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/;
-/** Request headers a page may send (Segment sends Authorization, Snowplow and ours Content-Type). */
-export const ALLOWED_REQUEST_HEADERS = ['content-type', 'authorization', WRITE_KEY_HEADER] as const;
+/** Request headers a page may send (Segment sends Authorization, Snowplow SP-Anonymous with server-side anonymization, all Content-Type). */
+export const ALLOWED_REQUEST_HEADERS = ['content-type', 'authorization', WRITE_KEY_HEADER, 'sp-anonymous'] as const;
 /** Chromium caps preflight caching at 2 hours. */
 const PREFLIGHT_MAX_AGE_SECONDS = 7200;
 
