@@ -1,13 +1,15 @@
 /**
- * `npm run alerts [-- --once] [--keep] [--json] [--state-dir <dir>]`: prints the anomaly-detector's
+ * `npm run alerts [-- --once] [--keep] [--json] [--state-dir <dir>]` (`--help` for usage): prints the anomaly-detector's
  * alerts as they arrive on the SQS queue subscribed to the local alerts topic.
  *
  * Debian's AWS CLI 2.9 speaks SQS's older Query protocol, which fauxqs answers with
  * `Unknown action`, so `aws sqs receive-message` cannot read this queue; the SDK can.
  * Reads `.clickstream/local.json` (written by `npm start`) for the queue URL and endpoint.
  */
+import './quiet-warnings';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '@clickstream/shared';
+import { runCommand, type CommandLine } from './cli-args';
 import { manifestClientConfig, readManifest, stateDirectory } from './manifest';
 
 /** An alert as it reaches a subscriber: the SNS envelope around the detector's JSON message. */
@@ -78,30 +80,56 @@ export async function receiveNotifications(sqs: SQSClient, queueUrl: string, opt
   return notifications;
 }
 
-async function main(argv: string[]): Promise<void> {
-  const once = argv.includes('--once');
-  const keep = argv.includes('--keep');
-  const json = argv.includes('--json');
-  const stateDirIndex = argv.indexOf('--state-dir');
-  const manifest = readManifest(stateDirectory(stateDirIndex >= 0 ? argv[stateDirIndex + 1] : undefined));
+const HELP = `Usage: npm run alerts -- [options]
+
+Prints the anomaly-detector's alerts as they arrive on the SQS queue subscribed to the local
+alerts topic, and deletes each one it printed from the queue (Ctrl-C to stop).
+
+Options:
+  --once                    print what is queued now and exit
+  --keep                    leave the alerts in the queue
+  --json                    one JSON object per alert
+  --state-dir <dir>         where local.json is (default .clickstream)
+  --help                    this text
+
+Alert history (kept in DynamoDB, not consumed): npm run query -- alerts --minutes 60
+`;
+
+const COMMAND = {
+  command: 'npm run alerts',
+  help: HELP,
+  options: {
+    once: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    'state-dir': { type: 'string' },
+  },
+} as const;
+
+async function main({ values }: CommandLine<typeof COMMAND.options>): Promise<void> {
+  const { once, keep, json } = values;
+  const manifest = readManifest(stateDirectory(values['state-dir']));
   const sqs = createSqsClient(manifestClientConfig(manifest));
   const print = (notification: AlertNotification) => console.log(json ? JSON.stringify(notification) : formatNotification(notification));
   if (!once) console.error(`waiting for alerts on ${manifest.alertsQueueUrl} (Ctrl-C to stop)`);
   let stopping = false;
-  process.once('SIGINT', () => {
-    stopping = true;
-  });
-  while (!stopping) {
-    const notifications = await receiveNotifications(sqs, manifest.alertsQueueUrl, { waitSeconds: once ? 0 : 10, keep });
-    notifications.forEach(print);
-    if (once && notifications.length === 0) break;
+  let printed = 0;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      stopping = true;
+    });
   }
-  sqs.destroy();
+  try {
+    while (!stopping) {
+      const notifications = await receiveNotifications(sqs, manifest.alertsQueueUrl, { waitSeconds: once ? 0 : 10, keep });
+      notifications.forEach(print);
+      printed += notifications.length;
+      if (once && notifications.length === 0) break;
+    }
+  } finally {
+    sqs.destroy();
+  }
+  if (once && printed === 0) console.error(`no alerts queued (alert history: npm run query -- alerts --minutes 60)`);
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    console.error((error as Error).message);
-    process.exitCode = 1;
-  });
-}
+if (require.main === module) runCommand(COMMAND, main);

@@ -8,6 +8,10 @@ import { keyAttributes, sleep, TABLES, type ResourceNames, type TableDefinition 
 /** What provisioning created (or found): the ARNs and URLs the local stack wires together. */
 export interface ProvisionedResources {
   streamArn: string;
+  /** Open shards of the stream: `shardCount` when it was created now, else what the data directory holds. */
+  openShards: number;
+  /** False when the stream already existed (a restart with a data directory). */
+  streamCreated: boolean;
   alertsTopicArn: string;
   alertsQueueUrl: string;
 }
@@ -26,7 +30,7 @@ export interface ProvisionClients {
  * a data directory) is kept as it is.
  */
 export async function provision(clients: ProvisionClients, names: ResourceNames, shardCount: number): Promise<ProvisionedResources> {
-  const [streamArn] = await Promise.all([
+  const [stream] = await Promise.all([
     createStream(clients.kinesis, names.stream, shardCount),
     createTables(clients.dynamodb, names),
     ...[names.archiveBucket, names.onFailureBucket].map((bucket) =>
@@ -36,18 +40,20 @@ export async function provision(clients: ProvisionClients, names: ResourceNames,
   const { TopicArn: alertsTopicArn } = await clients.sns.send(new CreateTopicCommand({ Name: names.alertsTopic }));
   const alertsQueue = await createQueue(clients.sqs, names.alertsQueue);
   await clients.sns.send(new SubscribeCommand({ TopicArn: alertsTopicArn, Protocol: 'sqs', Endpoint: alertsQueue.arn }));
-  return { streamArn: streamArn!, alertsTopicArn: alertsTopicArn!, alertsQueueUrl: alertsQueue.url };
+  return { streamArn: stream.arn, openShards: stream.openShards, streamCreated: stream.created, alertsTopicArn: alertsTopicArn!, alertsQueueUrl: alertsQueue.url };
 }
 
-async function createStream(kinesis: KinesisClient, streamName: string, shardCount: number): Promise<string> {
+async function createStream(kinesis: KinesisClient, streamName: string, shardCount: number): Promise<{ arn: string; openShards: number; created: boolean }> {
+  let created = true;
   try {
     await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shardCount }));
   } catch (error) {
     if (!(error instanceof StreamInUseException)) throw error;
+    created = false;
   }
   for (let attempt = 0; attempt < 200; attempt++) {
     const { StreamDescriptionSummary: summary } = await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
-    if (summary?.StreamStatus === 'ACTIVE') return summary.StreamARN!;
+    if (summary?.StreamStatus === 'ACTIVE') return { arn: summary.StreamARN!, openShards: summary.OpenShardCount ?? shardCount, created };
     await sleep(25);
   }
   throw new Error(`stream ${streamName} did not become ACTIVE`);

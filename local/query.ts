@@ -5,10 +5,10 @@
  */
 import './quiet-warnings';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { createDynamoDbClient, createS3Client, NAMED_QUERIES, resourceNames } from '@clickstream/shared';
 import { listRecentAlerts } from '../services/anomaly-detector/src/contract';
 import { eventsPerMinute, readSession, topPages, type TablesReader } from '../services/event-processor/src/contract';
+import { integerOption, runCommand, UsageError, type CommandLine } from './cli-args';
 import { formatTable } from './format';
 import { LakeSession, syncLake } from './lake';
 import { manifestClientConfig, readManifest, stateDirectory } from './manifest';
@@ -41,37 +41,36 @@ Options:
   --target local|aws        local stack (default) or AWS (default credential chain, AWS_REGION)
   --project <name>          with --target aws (default clickstream-analytics)
   --environment <name>      with --target aws (default dev)
+  --state-dir <dir>         with --target local: where local.json is (default .clickstream)
+  --help                    this text
 `;
 
-async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      minutes: { type: 'string', default: '15' },
-      limit: { type: 'string', default: '10' },
-      json: { type: 'boolean', default: false },
-      target: { type: 'string', default: 'local' },
-      project: { type: 'string' },
-      environment: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-  });
+const COMMAND = {
+  command: 'npm run query',
+  help: HELP,
+  allowPositionals: true,
+  options: {
+    minutes: { type: 'string' },
+    limit: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    target: { type: 'string', default: 'local' },
+    project: { type: 'string' },
+    environment: { type: 'string' },
+    'state-dir': { type: 'string' },
+  },
+} as const;
+
+async function main({ values, positionals }: CommandLine<typeof COMMAND.options>): Promise<void> {
   const [question, argument] = positionals;
   if (question === 'sql' || question === 'named') {
-    await lakeQuestion(question, argument, values.json);
+    await lakeQuestion(question, argument, values.json, stateDirectory(values['state-dir']));
     return;
   }
-  if (values.help || question === undefined) {
-    process.stdout.write(HELP);
-    if (question === undefined && !values.help) process.exitCode = 2;
-    return;
-  }
-  const minutes = Number(values.minutes);
-  const limit = Number(values.limit);
-  if (!Number.isInteger(minutes) || minutes < 1 || minutes > 1440) throw new Error(`--minutes must be an integer from 1 to 1440, got "${values.minutes}"`);
-  if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit must be a positive integer, got "${values.limit}"`);
-  if (values.target !== 'local' && values.target !== 'aws') throw new Error(`--target must be local or aws, got "${values.target}"`);
-  const target = values.target === 'aws' ? awsReader(values.project, values.environment) : localReader();
+  if (question === undefined) throw new UsageError('which question? top-pages, session <id>, events, alerts, sql "<SQL>" or named');
+  const minutes = integerOption(values.minutes, 'minutes', { min: 1, max: 1440, fallback: 15 });
+  const limit = integerOption(values.limit, 'limit', { min: 1, fallback: 10 });
+  if (values.target !== 'local' && values.target !== 'aws') throw new UsageError(`--target must be local or aws, got "${values.target}"`);
+  const target = values.target === 'aws' ? awsReader(values.project, values.environment) : localReader(stateDirectory(values['state-dir']));
   const print = (rows: Array<Record<string, unknown>>) => process.stdout.write(values.json ? `${JSON.stringify(rows, null, 2)}\n` : formatTable(rows));
 
   switch (question) {
@@ -79,7 +78,7 @@ async function main(): Promise<void> {
       print(await topPages(target, minutes, limit) as unknown as Array<Record<string, unknown>>);
       return;
     case 'session': {
-      if (argument === undefined) throw new Error('usage: npm run query -- session <session_id>');
+      if (argument === undefined) throw new UsageError('session needs a session id: npm run query -- session <session_id>');
       const item = await readSession(target, argument);
       if (item === undefined) {
         process.stderr.write(`session ${argument} not found\n`);
@@ -102,7 +101,7 @@ async function main(): Promise<void> {
       return;
     }
     default:
-      throw new Error(`unknown question "${question}"; see npm run query -- --help`);
+      throw new UsageError(`unknown question "${question}"`);
   }
 }
 
@@ -110,16 +109,15 @@ async function main(): Promise<void> {
  * `sql` and `named`: DuckDB over the local stack's lake (objects mirrored into
  * `<state dir>/lake-cache`), with the tables and named queries of the Athena catalog.
  */
-async function lakeQuestion(question: 'sql' | 'named', argument: string | undefined, json: boolean): Promise<void> {
+async function lakeQuestion(question: 'sql' | 'named', argument: string | undefined, json: boolean, stateDir: string): Promise<void> {
   if (question === 'named' && argument === undefined) {
     process.stdout.write(formatTable(NAMED_QUERIES.map(({ name, description }) => ({ name, description }))));
     return;
   }
   const sql = question === 'sql' ? argument : NAMED_QUERIES.find((query) => query.name === argument)?.sql;
   if (sql === undefined || sql.trim() === '') {
-    throw new Error(question === 'sql' ? 'usage: npm run query -- sql "<SQL>" [--json]' : `unknown named query "${argument}"; see npm run query -- named`);
+    throw new UsageError(question === 'sql' ? 'sql needs a query: npm run query -- sql "<SQL>" [--json]' : `unknown named query "${argument}"; see npm run query -- named`);
   }
-  const stateDir = stateDirectory();
   const manifest = readManifest(stateDir);
   const { files } = await syncLake({ s3: createS3Client(manifestClientConfig(manifest)), bucket: manifest.bucket }, path.join(stateDir, 'lake-cache'));
   const session = await LakeSession.open(files);
@@ -131,9 +129,4 @@ async function lakeQuestion(question: 'sql' | 'named', argument: string | undefi
   }
 }
 
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`query failed: ${(error as Error).message}\n`);
-    process.exit(1);
-  });
-}
+if (require.main === module) runCommand(COMMAND, main);

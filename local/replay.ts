@@ -6,8 +6,8 @@
  * options.
  */
 import './quiet-warnings';
-import { parseArgs } from 'node:util';
 import { createLambdaClient, createS3Client, resourceNames } from '@clickstream/shared';
+import { choiceOption, runCommand, type CommandLine } from './cli-args';
 import { manifestClientConfig, readManifest, stateDirectory } from './manifest';
 import { formatTable } from './format';
 import { lambdaReplayInvoke, localReplayInvoke, replayDiscardedBatches, type ReplayOptions, type ReplayReport } from './replayer';
@@ -32,26 +32,24 @@ Options:
   --help                    this text
 `;
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      target: { type: 'string', default: 'local' },
-      function: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      project: { type: 'string' },
-      environment: { type: 'string' },
-      'state-dir': { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return;
-  }
-  if (values.target !== 'local' && values.target !== 'aws') throw new Error(`--target must be local or aws, got "${values.target}"`);
+const COMMAND = {
+  command: 'npm run replay',
+  help: HELP,
+  options: {
+    target: { type: 'string' },
+    function: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    project: { type: 'string' },
+    environment: { type: 'string' },
+    'state-dir': { type: 'string' },
+  },
+} as const;
+
+async function main({ values }: CommandLine<typeof COMMAND.options>): Promise<void> {
+  const targetKind = choiceOption(values.target, 'target', ['local', 'aws'] as const, 'local');
   const filters = { ...(values.function === undefined ? {} : { functionName: values.function }), dryRun: values['dry-run'] };
-  const options = values.target === 'aws' ? awsOptions(values.project, values.environment) : localOptions(values['state-dir']);
+  const options = targetKind === 'aws' ? awsOptions(values.project, values.environment) : localOptions(values['state-dir']);
   const report = await replayDiscardedBatches({ ...options, ...filters });
   process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : describe(report));
   if (report.failed > 0) process.exitCode = 1;
@@ -90,9 +88,4 @@ function describe(report: ReplayReport): string {
   return `${rows.length === 0 ? 'No discarded batches to replay.\n' : formatTable(rows)}${summary}\n`;
 }
 
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`replay failed: ${(error as Error).message}\n`);
-    process.exit(1);
-  });
-}
+if (require.main === module) runCommand(COMMAND, main);

@@ -27,7 +27,8 @@ import { CompactorSchedule, DEFAULT_COMPACT_EVERY_MS } from './lake-schedule';
 import { FileCheckpointStore, MemoryCheckpointStore, type CheckpointStore } from './esm/checkpoints';
 import { EventSourceMapping, type MappingSettings } from './esm/event-source-mapping';
 import { S3OnFailureDestination, type OnFailureDestination } from './esm/on-failure';
-import { writeManifest, type LocalManifest } from './manifest';
+import { claimDataDirectory } from './data-dir';
+import { assertNotRunning, markManifestStopped, writeManifest, type LocalManifest } from './manifest';
 import { provision, type ProvisionClients, type ProvisionedResources } from './provision';
 import { availableServices, loadServiceHandler, localFunctionEnvironment } from './services';
 import { LocalTelemetry } from './telemetry';
@@ -47,8 +48,12 @@ export interface LocalStackOptions {
   dataDir?: string;
   /** Logs and local.json go here (default `.clickstream`). */
   stateDir?: string;
-  /** Write `<stateDir>/local.json` for scripts and tests. */
+  /** Write `<stateDir>/local.json` for scripts and tests (marked stopped when the stack stops). */
   writeManifest?: boolean;
+  /**
+   * Shards of a new stream (default 2). A stream kept in `dataDir` keeps its shards: asking for
+   * a different count is refused (reset the data directory to start over).
+   */
   shardCount?: number;
   project?: string;
   environment?: string;
@@ -123,6 +128,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const names = resourceNames(project, environment);
   const shardCount = options.shardCount ?? STREAM_DEFAULTS.shardCount;
   const logLevel = options.logLevel ?? 'info';
+  const manifestWanted = options.writeManifest ?? true;
+  if (manifestWanted) assertNotRunning(stateDir);
+  if (dataDir) claimDataDirectory(dataDir);
   const running = new Running(new LocalTelemetry(logDir));
 
   try {
@@ -130,6 +138,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const clientConfig: ClientConfig = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoints };
     const clients = localClients(clientConfig);
     const resources = await provision(clients, names, shardCount);
+    if (!resources.streamCreated && options.shardCount !== undefined && resources.openShards !== options.shardCount) {
+      throw new Error(
+        `the stream kept in ${dataDir} has ${resources.openShards} open shards, not the ${options.shardCount} asked for: ` +
+          `start without --shards to keep it, or start over with --fresh (npm start -- --fresh --data-dir ${dataDir} --shards ${options.shardCount}), which deletes its data`,
+      );
+    }
     const checkpoints: CheckpointStore = dataDir ? new FileCheckpointStore(path.join(dataDir, 'checkpoints.json')) : new MemoryCheckpointStore();
     const onFailure = new S3OnFailureDestination(clients.s3, names.onFailureBucket);
     const services = options.services ?? availableServices();
@@ -148,7 +162,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       region: LOCAL_REGION,
       credentials: { ...LOCAL_CREDENTIALS },
       endpoints,
-      stream: { name: names.stream, arn: resources.streamArn, shards: shardCount },
+      stream: { name: names.stream, arn: resources.streamArn, shards: resources.openShards },
       tables: names.tables,
       bucket: names.archiveBucket,
       alertsTopicArn: resources.alertsTopicArn,
@@ -165,7 +179,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       pid: process.pid,
       startedAt: new Date().toISOString(),
     };
-    if (options.writeManifest ?? true) writeManifest(stateDir, manifest);
+    let stop = () => running.stop();
+    if (manifestWanted) {
+      writeManifest(stateDir, manifest);
+      // Scripts must be able to tell the stack is gone: marked stopped on stop, and on any exit.
+      const onExit = () => markManifestStopped(stateDir);
+      process.once('exit', onExit);
+      stop = async () => {
+        process.removeListener('exit', onExit);
+        await running.stop();
+        markManifestStopped(stateDir);
+      };
+    }
     return {
       manifest,
       names,
@@ -174,7 +199,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       telemetry: running.telemetry,
       compactor: running.compactor,
       waitForIdle: (timeoutMs = 30_000) => waitForIdle([...running.mappings.values()], timeoutMs),
-      stop: () => running.stop(),
+      stop,
     };
   } catch (error) {
     await running.stop();
@@ -238,7 +263,7 @@ interface MappingContext {
 async function createMapping(service: ServiceName, context: MappingContext): Promise<EventSourceMapping> {
   const { names, resources, clients, options, logLevel, endpoints } = context;
   const functionName = names.functions[service];
-  const sink = context.telemetry.sink(functionName);
+  const sink = context.telemetry.sink(service);
   const local = { project: context.project, environment: context.environment, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoints, alertsTopicArn: resources.alertsTopicArn };
   const env = localFunctionEnvironment(service, local, logLevel);
   const logger = createLogger({ service, level: logLevel, destination: sink });
