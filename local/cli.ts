@@ -4,12 +4,15 @@
  * source mappings. `npm start -- --help` lists the options.
  */
 import './quiet-warnings';
-import { parseArgs } from 'node:util';
+import path from 'node:path';
 import { createKinesisClient, LOG_LEVELS, type LogLevel } from '@clickstream/shared';
+import { detectAwsCli, putRecordCommand, type AwsCli } from './aws-cli';
+import { displayPath, integerOption, runCommand, UsageError, type CommandLine } from './cli-args';
 import { DEFAULT_COLLECTOR_PORT } from './collector';
 import { DEFAULT_DASHBOARD_PORT } from './dashboard/server';
 import { DemoTraffic } from './demo';
-import { manifestClientConfig } from './manifest';
+import { manifestClientConfig, MANIFEST_FILE, stateDirectory } from './manifest';
+import { describeReset, resetLocalState } from './reset';
 import { DEFAULT_PORTS, startLocalStack, type LocalStack } from './stack';
 
 const HELP = `Usage: npm start -- [options]
@@ -17,7 +20,8 @@ const HELP = `Usage: npm start -- [options]
   --demo                 also send realistic synthetic traffic
   --demo-rate <n>        demo events per second (default 20)
   --data-dir <dir>       keep streams, tables, checkpoints and the S3 buckets on disk (default: in memory)
-  --shards <n>           shards of the stream (default 2)
+  --fresh                start empty: first delete --data-dir's data, local.json and the logs
+  --shards <n>           shards of a new stream (default 2; a stream kept in --data-dir keeps its own)
   --kinesis-port <n>     default ${DEFAULT_PORTS.kinesis}   (env CLICKSTREAM_KINESIS_PORT)
   --dynamodb-port <n>    default ${DEFAULT_PORTS.dynamodb}   (env CLICKSTREAM_DYNAMODB_PORT)
   --aws-port <n>         SNS/SQS/S3, default ${DEFAULT_PORTS.aws} (env CLICKSTREAM_AWS_PORT)
@@ -32,37 +36,39 @@ function port(flag: string | undefined, envName: string, fallback: number): numb
   const raw = flag ?? process.env[envName];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 65_535) throw new Error(`invalid port "${raw}" (${envName} or flag)`);
+  if (raw.trim() === '' || !Number.isInteger(value) || value < 0 || value > 65_535) throw new UsageError(`invalid port "${raw}" (${envName} or flag): an integer from 0 to 65535`);
   return value;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      demo: { type: 'boolean', default: false },
-      'demo-rate': { type: 'string' },
-      'data-dir': { type: 'string' },
-      shards: { type: 'string' },
-      'kinesis-port': { type: 'string' },
-      'dynamodb-port': { type: 'string' },
-      'aws-port': { type: 'string' },
-      'dashboard-port': { type: 'string' },
-      'collector-port': { type: 'string' },
-      'state-dir': { type: 'string' },
-      'log-level': { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return;
-  }
-  const shardCount = Number(values.shards ?? '2');
-  if (!Number.isInteger(shardCount) || shardCount < 1 || shardCount > 100) throw new Error(`--shards must be an integer from 1 to 100, got "${values.shards}"`);
+const COMMAND = {
+  command: 'npm start',
+  help: HELP,
+  options: {
+    demo: { type: 'boolean', default: false },
+    'demo-rate': { type: 'string' },
+    'data-dir': { type: 'string' },
+    fresh: { type: 'boolean', default: false },
+    shards: { type: 'string' },
+    'kinesis-port': { type: 'string' },
+    'dynamodb-port': { type: 'string' },
+    'aws-port': { type: 'string' },
+    'dashboard-port': { type: 'string' },
+    'collector-port': { type: 'string' },
+    'state-dir': { type: 'string' },
+    'log-level': { type: 'string' },
+  },
+} as const;
+
+async function main({ values }: CommandLine<typeof COMMAND.options>): Promise<void> {
+  const shardCount = values.shards === undefined ? undefined : integerOption(values.shards, 'shards', { min: 1, max: 100, fallback: 2 });
   const logLevel = (values['log-level'] ?? 'info') as LogLevel;
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new Error(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${values['log-level']}"`);
   const demoRate = Number(values['demo-rate'] ?? '20');
-  if (!(demoRate > 0)) throw new Error(`--demo-rate must be a positive number, got "${values['demo-rate']}"`);
+  if (!(demoRate > 0)) throw new UsageError(`--demo-rate must be a positive number, got "${values['demo-rate']}"`);
+  const stateDir = stateDirectory(values['state-dir']);
+  if (values.fresh) process.stdout.write(describeReset(resetLocalState({ stateDir, dataDir: values['data-dir'] ?? null })));
+  // Which AWS CLI the user has decides the put-record command the banner prints; asked while the stack starts.
+  const awsCli = detectAwsCli();
 
   const startedAt = Date.now();
   process.stdout.write('Starting the Clickstream Analytics local stack…\n');
@@ -73,13 +79,14 @@ async function main(): Promise<void> {
       aws: port(values['aws-port'], 'CLICKSTREAM_AWS_PORT', DEFAULT_PORTS.aws),
     },
     ...(values['data-dir'] === undefined ? {} : { dataDir: values['data-dir'] }),
-    ...(values['state-dir'] === undefined ? {} : { stateDir: values['state-dir'] }),
-    shardCount,
+    stateDir,
+    ...(shardCount === undefined ? {} : { shardCount }),
     logLevel,
     dashboardPort: port(values['dashboard-port'], 'CLICKSTREAM_DASHBOARD_PORT', DEFAULT_DASHBOARD_PORT),
     collectorPort: port(values['collector-port'], 'CLICKSTREAM_COLLECTOR_PORT', DEFAULT_COLLECTOR_PORT),
   });
-  process.stdout.write(banner(stack, Date.now() - startedAt));
+  const readyMs = Date.now() - startedAt;
+  process.stdout.write(banner(stack, readyMs, await awsCli));
 
   let demo: DemoTraffic | undefined;
   if (values.demo) {
@@ -101,23 +108,20 @@ async function main(): Promise<void> {
     process.stdout.write('Stopped.\n');
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(signal));
+  // Started by npm: if npm goes away without a signal reaching this process, stop as well.
+  if (process.env.npm_lifecycle_event !== undefined) {
+    const parent = process.ppid;
+    setInterval(() => process.ppid !== parent && void shutdown('npm exited'), 1000).unref();
+  }
 }
 
-function banner(stack: LocalStack, readyMs: number): string {
+function banner(stack: LocalStack, readyMs: number, cli: { onPath?: AwsCli; v2?: AwsCli }): string {
   const m = stack.manifest;
-  const example = JSON.stringify({
-    event_id: '7d1b2f1e-0000-4000-8000-000000000001',
-    event_type: 'page_view',
-    session_id: 'session-123',
-    user_id: 'user-42',
-    timestamp: '<now>',
-    page_url: 'https://shop.example.com/products/42?utm_source=newsletter',
-    country: 'US',
-    device_type: 'mobile',
-  });
-  const env = `AWS_ACCESS_KEY_ID=${m.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${m.credentials.secretAccessKey} AWS_REGION=${m.region}`;
+  const target = { endpoint: m.endpoints.kinesis, streamName: m.stream.name, region: m.region, credentials: m.credentials };
+  const stateDir = path.dirname(m.logDir);
+  const flags = stateDir === stateDirectory() ? '' : ` --state-dir ${displayPath(stateDir)}`;
+  const run = (command: string, args = '') => `npm run ${command} --${args}${flags}`;
   return `
 Clickstream Analytics local stack is ready (${readyMs} ms).
 
@@ -125,18 +129,15 @@ Clickstream Analytics local stack is ready (${readyMs} ms).
   DynamoDB    ${m.endpoints.dynamodb}   tables ${Object.values(m.tables).join(', ')}
   S3/SNS/SQS  ${m.endpoints.s3}   bucket ${m.bucket}, topic ${m.alertsTopicArn}
   Services    ${Object.values(m.functions).join(', ')}
-  Data        ${m.dataDir ?? 'in memory (use --data-dir to keep it)'}; logs in ${m.logDir}
-  Resources   .clickstream/local.json (endpoints and every resource name, for scripts)
+  Data        ${m.dataDir ?? 'in memory (use --data-dir to keep it)'}; logs in ${displayPath(m.logDir)} (${run('logs', ' -f')})
+  Resources   ${displayPath(path.join(stateDir, MANIFEST_FILE))} (endpoints and every resource name, for scripts)
   Dashboard   ${m.dashboardUrl ?? 'off'}   live metrics, top pages, sessions, funnel, alerts
   Collector   ${m.collectorUrl ?? 'off'}   POST /v1/events; tracker ${m.trackerUrl ?? 'off'}
   Sample shop ${m.collectorUrl === null ? 'off' : `${m.collectorUrl}/demo/`}   click through a funnel and watch the dashboard
 
-Send an event (AWS CLI v2):
+Send an event:
 
-  export ${env}
-  aws --endpoint-url ${m.endpoints.kinesis} kinesis put-record --stream-name ${m.stream.name} \\
-    --partition-key session-123 --cli-binary-format raw-in-base64-out \\
-    --data '${example.replace('<now>', '\'"$(date -u +%Y-%m-%dT%H:%M:%SZ)"\'')}'
+  ${run('send', ` '{"event_type":"page_view","session_id":"session-123","page_url":"/products/42"}'`)}
 
 ${m.collectorUrl === null ? '' : `Or from a web page:
 
@@ -146,16 +147,28 @@ ${m.collectorUrl === null ? '' : `Or from a web page:
   curl -s ${m.collectorUrl}/v1/events -H 'content-type: application/json' \\
     -d '[{"event_type":"page_view","session_id":"session-123","timestamp":"'"$(date -u +%Y-%m-%dT%H:%M:%SZ)"'","page_url":"/products/42"}]'
 
-`}See the results:
+`}${cliSection(cli, target)}
+See the results:
 
-  npm run query -- top-pages --minutes 15
-  npm run query -- session session-123
-  npm run query -- events --minutes 15
-  aws --endpoint-url ${m.endpoints.dynamodb} dynamodb scan --table-name ${m.tables.counters}
+  ${run('query', ' top-pages --minutes 15')}
+  ${run('query', ' session session-123')}
+  ${run('query', ' events --minutes 15')}
 
 Press Ctrl-C to stop.
 
 `;
+}
+
+/** The put-record command for the AWS CLI the user has: v2's flags, v1's raw form, or how to get one. */
+function cliSection(cli: { onPath?: AwsCli; v2?: AwsCli }, target: Parameters<typeof putRecordCommand>[1]): string {
+  const indent = (lines: string[]) => lines.map((line) => `  ${line}`).join('\n');
+  if (cli.onPath?.major === 2) return `With the AWS CLI v2 (aws-cli/${cli.onPath.version}):\n\n${indent(putRecordCommand(cli.onPath, target))}\n`;
+  if (cli.onPath?.major === 1) {
+    const v2 = cli.v2 === undefined ? '' : `\nOr with the AWS CLI v2 at ${cli.v2.command}:\n\n${indent(putRecordCommand(cli.v2, target))}\n`;
+    return `With the AWS CLI v1 on PATH (aws-cli/${cli.onPath.version}: it sends --data as given, and reads the region from AWS_DEFAULT_REGION):\n\n${indent(putRecordCommand(cli.onPath, target))}\n${v2}`;
+  }
+  if (cli.v2 !== undefined) return `With the AWS CLI v2 at ${cli.v2.command}:\n\n${indent(putRecordCommand(cli.v2, target))}\n`;
+  return 'No AWS CLI found on PATH (for the AWS CLI v2 on Debian/Ubuntu: sudo apt-get install awscli); npm run send needs none.\n';
 }
 
 function statusLine(stack: LocalStack, demo: DemoTraffic | undefined): string {
@@ -171,7 +184,4 @@ function statusLine(stack: LocalStack, demo: DemoTraffic | undefined): string {
   return `[${new Date().toISOString().slice(11, 19)}] ${parts.join(' | ')} | quarantined ${invalid}${demoPart}\n`;
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`npm start failed: ${(error as Error).message}\n`);
-  process.exit(1);
-});
+runCommand(COMMAND, main);

@@ -50,7 +50,9 @@ export class StackNotRunningError extends Error {
 
 /** How to start the stack for a state directory: `npm start`, with `--state-dir` when not the default. */
 export function startCommand(stateDir: string): string {
-  return stateDir === path.resolve('.clickstream') ? 'npm start' : `npm start -- --state-dir ${path.relative(process.cwd(), stateDir) || '.'}`;
+  if (stateDir === path.resolve('.clickstream')) return 'npm start';
+  const relative = path.relative(process.cwd(), stateDir);
+  return `npm start -- --state-dir ${relative !== '' && !relative.startsWith('..') ? relative : stateDir}`;
 }
 
 function notRunning(stateDir: string, why: string): StackNotRunningError {
