@@ -1,5 +1,5 @@
 import type { _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
-import type { Logger } from '@clickstream/shared';
+import { MetricsLogger, type EmfWriter, type Logger } from '@clickstream/shared';
 import {
   decideAfterInvoke,
   decideBeforeInvoke,
@@ -28,6 +28,8 @@ export interface DeliveryOptions {
   /** Records the shard's progress: everything up to `sequenceNumber` is done. */
   checkpoint(sequenceNumber: string): void;
   onFailure?: OnFailureDestination;
+  /** Where the mapping's own metrics go (AWS/Lambda, by EventSourceMappingUUID, as Lambda reports them). */
+  emfWriter?: EmfWriter;
   stats: MappingStats;
   logger: Logger;
   now: () => number;
@@ -119,6 +121,12 @@ export class BatchDelivery {
     if (!(await this.writeOnFailure({ mappingUuid: this.options.mappingUuid, failure, invocation }))) return false;
     stats.recordsDiscarded += records.length;
     stats.batchesDiscarded++;
+    // Lambda's event source mapping metric for records delivered to the on-failure destination.
+    if (this.options.emfWriter !== undefined && this.options.onFailure !== undefined) {
+      const metrics = new MetricsLogger('AWS/Lambda', { EventSourceMappingUUID: this.options.mappingUuid }, this.options.emfWriter);
+      metrics.add('OnFailureDestinationDeliveredEventCount', records.length);
+      metrics.flush(this.options.now());
+    }
     logger.error({ ...failure.KinesisBatchInfo, condition }, 'records discarded to the on-failure destination');
     return true;
   }

@@ -223,6 +223,7 @@ export class EventSourceMapping {
       invoker,
       checkpoint: (sequenceNumber) => options.checkpoints.set(options.id, shardId, sequenceNumber),
       ...(options.onFailure === undefined ? {} : { onFailure: options.onFailure }),
+      ...(options.emfWriter === undefined ? {} : { emfWriter: options.emfWriter }),
     });
     return new ShardConsumer({
       shardId,

@@ -1,7 +1,7 @@
 import { CreateStreamCommand, DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { CONSUMERS, createKinesisClient, createLogger, createS3Client, putRecords, sleep } from '@clickstream/shared';
+import { CONSUMERS, createKinesisClient, createLogger, createS3Client, parseEmfLine, putRecords, sleep, type EmfDatapoint } from '@clickstream/shared';
 import { startFauxqs, startKinesis, type Emulator } from '../../emulators';
 import { MemoryCheckpointStore } from '../../esm/checkpoints';
 import { EventSourceMapping, type LambdaInvoke, type MappingSettings, type OnFailureDestination, type S3OnFailureObject } from '../../esm/event-source-mapping';
@@ -14,6 +14,8 @@ let kinesis: KinesisClient;
 let s3: S3Client;
 let streamCount = 0;
 const mappings: EventSourceMapping[] = [];
+/** The mappings' own EMF metrics (AWS/Lambda), as the local telemetry would read them back. */
+const metrics: EmfDatapoint[] = [];
 
 beforeAll(async () => {
   [kinesisEmulator, awsEmulator] = await Promise.all([startKinesis({ port: 0 }), startFauxqs({ port: 0 })]);
@@ -22,6 +24,7 @@ beforeAll(async () => {
 }, 30_000);
 afterEach(async () => {
   await Promise.all(mappings.splice(0).map((mapping) => mapping.stop()));
+  metrics.splice(0);
 });
 afterAll(async () => {
   await Promise.all([kinesisEmulator.stop(), awsEmulator.stop()]);
@@ -52,6 +55,7 @@ async function setup(count: number, invoke: LambdaInvoke, settings: Partial<Mapp
     checkpoints,
     onFailure: wrap(new S3OnFailureDestination(s3, bucket)),
     logger: createLogger({ service: 'esm-test', level: 'silent' }),
+    emfWriter: (line) => metrics.push(...parseEmfLine(line)),
     pollIntervalMs: 20,
     retryDelayMs: 5,
     ...(now ? { now } : {}),
@@ -198,6 +202,9 @@ describe('local event source mapping (kinesalite + fauxqs S3)', () => {
     expect(stored?.object.responseContext).toBeUndefined();
     expect(stored?.object.KinesisBatchInfo.batchSize).toBe(3);
     expect(payloads(stored!.object.payload)).toEqual(['r0', 'r1', 'r2']);
+    // Lambda's metric for it, by mapping UUID: what the dashboard's discarded-records widget reads.
+    const delivered = metrics.filter((point) => point.name === 'OnFailureDestinationDeliveredEventCount' && point.dimensions.EventSourceMappingUUID === mapping.uuid);
+    expect(delivered.map((point) => ({ namespace: point.namespace, value: point.value, dimensions: point.dimensions }))).toEqual([{ namespace: 'AWS/Lambda', value: 3, dimensions: { EventSourceMappingUUID: mapping.uuid } }]);
   });
 
   it('keeps retrying an on-failure destination that is down, and moves on only once the records are written', async () => {
