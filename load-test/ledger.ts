@@ -52,6 +52,8 @@ export class Ledger {
   readonly botMinuteCounts = new Map<string, Map<string, number>>();
   accepted = 0;
   rejected = 0;
+  /** Records made invalid on purpose that the contract accepts (a future time on a backdated run). */
+  acceptedInvalid = 0;
   /** Records Kinesis refused after every retry: never written, not expected downstream. */
   failed = 0;
   /** Records of PutRecords calls that threw: written or not, nobody knows. */
@@ -82,6 +84,7 @@ export class Ledger {
       const type = record.eventType ?? String(sent?.event_type ?? sent?.eventName);
       const eventTimeMs = sent?.timestamp === undefined ? record.eventTimeMs : Date.parse(sent.timestamp);
       this.accepted++;
+      if (record.kind === 'invalid') this.acceptedInvalid++;
       increment(this.acceptedByType, type);
       increment(this.acceptedByMinute, minuteWindow(eventTimeMs));
       if (record.pagePath !== undefined) {
@@ -120,6 +123,7 @@ export class Ledger {
     return {
       accepted: this.accepted,
       rejected: this.rejected,
+      acceptedInvalid: this.acceptedInvalid,
       failed: this.failed,
       unknown: this.unknown,
       sessions: this.sessionEvents.size,

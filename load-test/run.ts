@@ -9,8 +9,9 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { CONSUMERS, type ServiceName } from '@clickstream/shared';
+import { integerOption, parseCommandLine, UsageError } from '../local/cli-args';
+import { StackNotRunningError } from '../local/manifest';
 import { costPerMillion, PRICES_AS_OF, recipeCostPerMillion, type MeasuredUsage } from './cost';
 import { TrafficFeed } from './feed';
 import { formatClock, parseDuration } from './k6/duration';
@@ -26,12 +27,13 @@ import { runnerReport, type RunnerReport } from './report';
 import { openTarget, TARGETS, type Target, type TargetKind } from './targets';
 import { drainByPolling, verify, type VerificationCheck } from './verify';
 
-export const EXIT = { ok: 0, usage: 2, verificationFailed: 98, thresholdsFailed: 99, scriptError: 107 } as const;
+export const EXIT = { ok: 0, stackNotRunning: 1, usage: 2, verificationFailed: 98, thresholdsFailed: 99, scriptError: 107 } as const;
+
 
 const HELP = `Usage: npm run load-test -- <script.ts> [options]
 
   --target local|local-running|aws   local: a local stack started in this process (default);
-                                     local-running: the stack of \`npm start\` (.clickstream/local.json);
+                                     local-running: the stack of \`npm start\` (<state-dir>/local.json);
                                      aws: the default credential chain and region
   --stream <name>                    AWS stream (default: cdktf output kinesis_stream_name, else the default name)
   --outputs-file <file>              cdktf outputs JSON (cdktn output --outputs-file) for --target aws
@@ -47,7 +49,13 @@ const HELP = `Usage: npm run load-test -- <script.ts> [options]
   --ingest kinesis|collector         how events go in: PutRecords (default) or the HTTP collector
                                      (POST <collector>/v1/events, NDJSON); --verify then proves the front door
   --collector-url <url> --write-key <key>   the collector on AWS (default: cdktf output collector_url)
+  --state-dir <dir>                  with --target local-running: where local.json is (default .clickstream)
   --quiet                            no progress lines
+  --help                             this text
+
+Exit codes: 0 ok; 1 the stack of --target local-running is not running; 2 usage; 98 --verify
+found something lost or double counted (it wins over 99, since the verification's checks also
+count in \`checks\`); 99 a threshold failed; 107 the script failed.
 `;
 
 interface ScriptModule {
@@ -72,8 +80,9 @@ void consumerBacklog;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
+  const { values, positionals } = parseCommandLine({
+    command: 'npm run load-test',
+    help: HELP,
     allowPositionals: true,
     options: {
       target: { type: 'string', default: 'local' },
@@ -93,10 +102,10 @@ async function main(argv: string[]): Promise<number> {
       ingest: { type: 'string', default: 'kinesis' },
       'collector-url': { type: 'string' },
       'write-key': { type: 'string' },
+      'state-dir': { type: 'string' },
       quiet: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
-  });
+  }, argv);
   const scriptPath = positionals[0];
   if (values.help || scriptPath === undefined) {
     process.stdout.write(HELP);
@@ -135,7 +144,7 @@ async function main(argv: string[]): Promise<number> {
 
   const pipeline: PipelineOptions = { recordsPerIteration: 500, eventsPerSecond: 1000, ...script.pipeline };
   const shared = targetKind !== 'local';
-  const seed = values.seed !== undefined ? Number(values.seed) : shared ? Date.now() % 1_000_000_000 : (pipeline.seed ?? 2026);
+  const seed = values.seed !== undefined ? integerOption(values.seed, 'seed', { min: 0, fallback: 0 }) : shared ? Date.now() % 1_000_000_000 : (pipeline.seed ?? 2026);
   const target = await openTarget({
     kind: targetKind,
     shards: pipeline.shards ?? 2,
@@ -148,16 +157,13 @@ async function main(argv: string[]): Promise<number> {
     ingest: values.ingest,
     ...(values['collector-url'] ? { collectorUrl: values['collector-url'] } : {}),
     ...(values['write-key'] ? { writeKey: values['write-key'] } : {}),
+    ...(values['state-dir'] ? { stateDir: values['state-dir'] } : {}),
   });
   try {
     return await execute({ script, scenarios, thresholds, pipeline, target, seed, values });
   } finally {
     await target.stop();
   }
-}
-
-class UsageError extends Error {
-  override readonly name = 'UsageError';
 }
 
 type RunValues = { verify: boolean; quiet: boolean; 'summary-export'?: string; out: string[]; 'drain-timeout': string };
@@ -384,14 +390,19 @@ async function writeSummary(plan: RunPlan, results: ReturnType<typeof evaluateTh
   }
 }
 
-function exitCode(aborted: string | undefined, results: ReturnType<typeof evaluateThresholds>, verification: VerificationCheck[] | undefined): number {
-  if (aborted !== undefined || results.some((result) => !result.ok)) {
-    log(`some thresholds have failed`);
-    return EXIT.thresholdsFailed;
-  }
+/**
+ * The exit code of a run: a verification miss (98) comes first, since its checks also fail the
+ * `checks` thresholds; then a failed threshold or an abort (99), as k6 exits.
+ */
+export function exitCode(aborted: string | undefined, results: ReadonlyArray<{ ok: boolean }>, verification: ReadonlyArray<{ ok: boolean }> | undefined, report: (line: string) => void = log): number {
+  const thresholdsFailed = aborted !== undefined || results.some((result) => !result.ok);
   if (verification?.some((check) => !check.ok)) {
-    log('end-to-end verification failed');
+    report(`end-to-end verification failed${thresholdsFailed ? ' (and some thresholds have failed)' : ''}`);
     return EXIT.verificationFailed;
+  }
+  if (thresholdsFailed) {
+    report('some thresholds have failed');
+    return EXIT.thresholdsFailed;
   }
   return EXIT.ok;
 }
@@ -467,7 +478,11 @@ if (require.main === module) {
   main(process.argv.slice(2))
     .then((code) => process.exit(code))
     .catch((error: unknown) => {
-      log(`load test failed: ${error instanceof UsageError ? error.message : ((error as Error).stack ?? String(error))}`);
+      if (error instanceof StackNotRunningError) {
+        log(error.message);
+        process.exit(EXIT.stackNotRunning);
+      }
+      log(`load test failed: ${error instanceof UsageError ? `${error.message} (see \`npm run load-test -- --help\`)` : ((error as Error).stack ?? String(error))}`);
       process.exit(error instanceof UsageError ? EXIT.usage : EXIT.scriptError);
     });
 }

@@ -20,7 +20,7 @@ import {
   type ResourceNames,
   type ServiceName,
 } from '@clickstream/shared';
-import { manifestClientConfig, readManifest } from '../local/manifest';
+import { manifestClientConfig, readManifest, stateDirectory } from '../local/manifest';
 import { startLocalStack, type LocalStack } from '../local/stack';
 import { LOAD_TEST_HEADER, WireCounter } from './wire';
 
@@ -69,6 +69,8 @@ export interface TargetOptions {
   /** For --target aws with --ingest collector: the collector's URL (default: the cdktf output collector_url) and a write key. */
   collectorUrl?: string;
   writeKey?: string;
+  /** `local-running`: the state directory of that `npm start` (default .clickstream). */
+  stateDir?: string;
 }
 
 function markRequests<T extends { middlewareStack: { add: (...args: never[]) => void } }>(client: T): T {
@@ -131,7 +133,7 @@ export async function openTarget(options: TargetOptions): Promise<Target> {
   let wire: WireCounter | undefined;
   const manifest =
     options.kind === 'local-running'
-      ? readManifest()
+      ? readManifest(stateDirectory(options.stateDir))
       : (stack = await startLocalStack({
           ports: options.defaultPorts ? {} : { kinesis: 0, dynamodb: 0, aws: 0 },
           stateDir: mkdtempSync(path.join(tmpdir(), 'clickstream-load-')),

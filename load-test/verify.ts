@@ -50,16 +50,38 @@ function metricNames(ledger: Ledger): Map<string, number> {
  */
 export async function drainByPolling(target: Target, ledger: Ledger, baseline: Baseline, timeoutMs: number, quietMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  // The event-processor's counters first, then the archiver (it batches for up to 10 s, so its
+  // objects lag the counters), each until it has everything or has not moved for `quietMs`.
+  await pollUntil(
+    async () => ((await counterTotals(target, [ALL_EVENTS_COUNTER], ledger.minutes())).get(ALL_EVENTS_COUNTER) ?? 0) - (baseline.counters.get(ALL_EVENTS_COUNTER) ?? 0),
+    ledger.accepted,
+    deadline,
+    quietMs,
+  );
+  if (!target.services.has('archiver')) return;
+  await pollUntil(
+    async () => {
+      const archived = await archiveContents(target, ledger);
+      return archived.lines + [...archived.quarantinedByReason.values()].reduce((sum, count) => sum + count, 0);
+    },
+    ledger.accepted + ledger.rejected,
+    deadline,
+    quietMs,
+  );
+}
+
+/** Polls `measure` (backing off from 1 s to 10 s) until it reaches `wanted`, stops moving for `quietMs`, or the deadline passes. */
+async function pollUntil(measure: () => Promise<number>, wanted: number, deadline: number, quietMs: number): Promise<void> {
   let last = -1;
   let lastChange = Date.now();
-  while (Date.now() < deadline) {
-    const total = ((await counterTotals(target, [ALL_EVENTS_COUNTER], ledger.minutes())).get(ALL_EVENTS_COUNTER) ?? 0) - (baseline.counters.get(ALL_EVENTS_COUNTER) ?? 0);
-    if (total >= ledger.accepted) break;
-    if (total !== last) {
-      last = total;
+  for (let waitMs = 1000; Date.now() < deadline; waitMs = Math.min(10_000, waitMs * 2)) {
+    const value = await measure();
+    if (value >= wanted) return;
+    if (value !== last) {
+      last = value;
       lastChange = Date.now();
-    } else if (Date.now() - lastChange > quietMs) break;
-    await sleep(1000);
+    } else if (Date.now() - lastChange > quietMs) return;
+    await sleep(Math.min(waitMs, Math.max(0, deadline - Date.now())));
   }
 }
 
@@ -113,9 +135,10 @@ export async function verify(target: Target, ledger: Ledger, baseline: Baseline,
   return checks;
 }
 
-async function verifyArchive(target: Target, ledger: Ledger, add: (name: string, ok: boolean, detail: string) => void): Promise<void> {
+/** The archive lines and quarantine lines of this run's sessions and partition keys. */
+async function archiveContents(target: Target, ledger: Ledger): Promise<{ objects: number; lines: number; eventIds: Set<string>; quarantinedByReason: Map<string, number> }> {
   const reader = { s3: target.s3, bucket: target.bucket };
-  const eventKeys = (await Promise.all(hourPrefixes('events', ledger.firstEventMs, ledger.lastEventMs).map((prefix) => listArchiveKeys(reader, prefix)))).flat();
+  const eventKeys = ledger.accepted === 0 ? [] : (await Promise.all(hourPrefixes('events', ledger.firstEventMs, ledger.lastEventMs).map((prefix) => listArchiveKeys(reader, prefix)))).flat();
   let lines = 0;
   const eventIds = new Set<string>();
   await readArchiveLines<ArchiveLine>(reader, eventKeys, (line) => {
@@ -123,16 +146,20 @@ async function verifyArchive(target: Target, ledger: Ledger, add: (name: string,
     lines++;
     eventIds.add(line.event_id);
   });
-  add('archive: one line per accepted event', lines === ledger.accepted, `${lines} lines for ${ledger.accepted} events in ${eventKeys.length} objects`);
-  add('archive: no event archived twice', eventIds.size === lines, `${eventIds.size} distinct event ids in ${lines} lines`);
-
   // Quarantine objects are partitioned by arrival hour: the hours of this run so far.
   const quarantineKeys = (await Promise.all(hourPrefixes('quarantine', Date.now() - 3 * 3_600_000, Date.now()).map((prefix) => listArchiveKeys(reader, prefix)))).flat();
-  const byReason = new Map<string, number>();
+  const quarantinedByReason = new Map<string, number>();
   await readArchiveLines<QuarantineLine>(reader, quarantineKeys, (line) => {
     if (!ledger.rejectedPartitionKeys.has(line.partition_key) && !ledger.rejectedPositions.has(`${line.shard_id}:${line.sequence_number}`)) return;
-    byReason.set(line.reason, (byReason.get(line.reason) ?? 0) + 1);
+    quarantinedByReason.set(line.reason, (quarantinedByReason.get(line.reason) ?? 0) + 1);
   });
+  return { objects: eventKeys.length, lines, eventIds, quarantinedByReason };
+}
+
+async function verifyArchive(target: Target, ledger: Ledger, add: (name: string, ok: boolean, detail: string) => void): Promise<void> {
+  const { objects, lines, eventIds, quarantinedByReason: byReason } = await archiveContents(target, ledger);
+  add('archive: one line per accepted event', lines === ledger.accepted, `${lines} lines for ${ledger.accepted} events in ${objects} objects`);
+  add('archive: no event archived twice', eventIds.size === lines, `${eventIds.size} distinct event ids in ${lines} lines`);
   const reasons = [...new Set([...byReason.keys(), ...ledger.rejectedByReason.keys()])].sort();
   const differences = reasons.filter((reason) => (byReason.get(reason) ?? 0) !== (ledger.rejectedByReason.get(reason) ?? 0));
   add(

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startTestStack } from '../../../local/testing';
 import type { SummaryData } from '../../k6/summary';
 import type { RunnerReport } from '../../report';
 import { runLoadTest } from './run';
@@ -40,6 +41,34 @@ describe('npm run load-test', () => {
     expect(summary.metrics.e2e_latency!.values.count ?? summary.metrics.e2e_latency!.values['p(95)']).toBeDefined();
     expect(stdout).toContain('█ THRESHOLDS');
     expect(stdout).toContain('✓ counters equal accepted events');
+  });
+
+  it('--target local-running --verify with a random seed: backdated events, the accepted "future" records booked in their minute', async () => {
+    // The archiver's 10 s batching window shortened, so the drain does not wait for it.
+    const stack = await startTestStack({ shardCount: 1, writeManifest: true, settings: { archiver: { maximumBatchingWindowInSeconds: 1 } } });
+    try {
+      const summaryFile = path.join(stack.stateDir, 'summary.json');
+
+      const { code, stderr } = await runLoadTest(['load-test/test/fixtures/backdated.ts', '--target', 'local-running', '--state-dir', stack.stateDir, '--verify', '--quiet', '--summary-export', summaryFile, '--drain-timeout', '60s']);
+
+      const report = (JSON.parse(readFileSync(summaryFile, 'utf8')) as SummaryData).clickstream as unknown as RunnerReport & { ledger: { accepted: number; acceptedInvalid: number; rejectedByReason: Record<string, number>; eventTime: { first: string } } };
+      expect(report.verification!.filter((check) => !check.ok)).toEqual([]);
+      expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
+      expect(stderr).toMatch(/seed \d+/);
+      // Backdated about three days: the invalid records dated an hour ahead are accepted, not future_timestamp.
+      expect(Date.now() - Date.parse(report.ledger.eventTime.first)).toBeGreaterThan(2 * 86_400_000);
+      expect(report.ledger.rejectedByReason.future_timestamp).toBeUndefined();
+      expect(report.ledger.acceptedInvalid).toBeGreaterThan(0);
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('--target local-running without a running stack says how to start it', async () => {
+    const { code, stderr } = await runLoadTest(['load-test/test/fixtures/backdated.ts', '--target', 'local-running', '--state-dir', mkdtempSync(path.join(tmpdir(), 'load-test-none-'))]);
+
+    expect(code).toBe(1);
+    expect(stderr).toContain('the local stack is not running — start it with `npm start -- --state-dir');
   });
 
   it('exits non-zero when a threshold fails', async () => {
