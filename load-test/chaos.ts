@@ -13,9 +13,9 @@ import '../local/quiet-warnings';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { DescribeStreamSummaryCommand, ListShardsCommand, MergeShardsCommand, SplitShardCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { createDynamoDbClient, createKinesisClient, createS3Client, putRecords, sleep, type ServiceName } from '@clickstream/shared';
+import { parseCommandLine, UsageError } from '../local/cli-args';
 import { manifestClientConfig } from '../local/manifest';
 import { startLocalStack, type LocalStack } from '../local/stack';
 import { startFaultProxy, type FaultMode, type FaultProxy } from '../testkit/fault-proxy';
@@ -258,10 +258,14 @@ DynamoDB throttling, answers lost after the write, and a reshard under load (spl
 `;
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { minutes: { type: 'string', default: '5' }, rate: { type: 'string', default: '200' }, shards: { type: 'string', default: '2' }, seed: { type: 'string', default: '7' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } },
-  });
+  const { values } = parseCommandLine(
+    {
+      command: 'npm run chaos',
+      help: HELP,
+      options: { minutes: { type: 'string', default: '5' }, rate: { type: 'string', default: '200' }, shards: { type: 'string', default: '2' }, seed: { type: 'string', default: '7' }, json: { type: 'boolean', default: false } },
+    },
+    argv,
+  );
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
@@ -284,7 +288,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (error: unknown) => {
-      process.stderr.write(`chaos failed: ${(error as Error).message}\n`);
+      process.stderr.write(error instanceof UsageError ? `npm run chaos: ${error.message} (see \`npm run chaos -- --help\`)\n` : `chaos failed: ${(error as Error).message}\n`);
       process.exit(2);
     },
   );

@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, readdirSync, renameSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, openSync, readdirSync, renameSync, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import { parseEmfLine, type EmfDatapoint, type EmfWriter } from '@clickstream/shared';
 
@@ -86,7 +86,8 @@ export class LocalTelemetry {
     }
     if (open === undefined) {
       const file = logFile(this.logDir, functionName);
-      open = { stream: createWriteStream(file, { flags: 'a' }), bytes: 0 };
+      // Opened now, not when the stream gets to it: a rotation renames the open file, never a path still to be opened.
+      open = { stream: createWriteStream('', { fd: openSync(file, 'a') }), bytes: 0 };
       this.streams.set(functionName, open);
     }
     open.bytes += Buffer.byteLength(text);

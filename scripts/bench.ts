@@ -8,6 +8,20 @@ import path from 'node:path';
 
 const root = path.resolve(__dirname, '..');
 const requested = process.argv.slice(2);
+const HELP = `Usage: npm run bench -- [<file.bench.ts> …]
+
+Runs every benchmark under services/<name>/bench/ (or only the files given), each in its own
+process, one after another. Figures and how they were taken: docs/BENCHMARKS.md.
+`;
+if (requested.includes('--help') || requested.includes('-h')) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+const unknown = requested.find((arg) => arg.startsWith('-'));
+if (unknown !== undefined) {
+  process.stderr.write(`npm run bench: unknown option ${unknown} (see \`npm run bench -- --help\`)\n`);
+  process.exit(2);
+}
 const benches =
   requested.length > 0
     ? requested
