@@ -9,8 +9,10 @@ export interface BusinessViews {
   topPages: PageTotal[];
   activeSessions: ActiveSessions;
   funnel: {
+    /** Each step's accepted events, its conversion from the step before and from the first step. */
     steps: Array<{ eventType: string; count: number; fromPrevious: number | null; fromFirst: number | null }>;
-    perMinute: { minutes: string[]; timestamps: number[]; series: Array<{ label: string; values: number[] }> };
+    /** Purchases per page view over the range (the last step over the first). */
+    overall: number | null;
   };
   alerts: AlertRecord[];
 }
@@ -35,11 +37,7 @@ export async function businessViews(target: TablesReader, minutes: number, nowMs
         fromPrevious: index === 0 ? null : ratio(totals[index]!, totals[index - 1]!),
         fromFirst: index === 0 ? null : ratio(totals[index]!, totals[0]!),
       })),
-      perMinute: {
-        minutes: perMinute.map((row) => String(row.minute)),
-        timestamps: perMinute.map((row) => Date.parse(`${String(row.minute)}:00Z`) / 1000),
-        series: FUNNEL_STEPS.map((step) => ({ label: step, values: perMinute.map((row) => Number(row[step] ?? 0)) })),
-      },
+      overall: ratio(totals[totals.length - 1]!, totals[0]!),
     },
     alerts,
   };

@@ -6,6 +6,10 @@ export interface LocalWidget extends Omit<DashboardWidget, 'metrics' | 'search'>
   search?: MetricSearch & { expression: string };
   /** Set when nothing in the local stack emits the widget's metrics (only AWS does). */
   localNote?: string;
+  /** What the values count, for the subtitle: `events`, `ms`, … */
+  unit: string;
+  /** What an empty chart means, when it is good news rather than missing data. */
+  emptyNote?: string;
 }
 
 export interface LocalDashboard {
@@ -32,6 +36,28 @@ const NOT_EMITTED_LOCALLY: Readonly<Record<string, string>> = {
   'AWS/SQS/ApproximateNumberOfMessagesVisible': 'fauxqs publishes no queue metrics.',
 };
 
+/** What each metric counts (the local page's subtitles; CloudWatch shows its own units). */
+const METRIC_UNITS: Readonly<Record<string, string>> = {
+  EventsProcessed: 'events',
+  IncomingRecords: 'records',
+  InvalidRecords: 'records',
+  QuarantinedRecords: 'records',
+  AnomaliesDetected: 'anomalies',
+  WriteProvisionedThroughputExceeded: 'requests',
+  ReadProvisionedThroughputExceeded: 'requests',
+  'GetRecords.IteratorAgeMilliseconds': 'ms',
+  IteratorAge: 'ms',
+  Duration: 'ms',
+  Errors: 'errors',
+  Throttles: 'throttles',
+  OnFailureDestinationDeliveredEventCount: 'records',
+};
+
+/** Widgets whose empty chart is the normal, good case. */
+const EMPTY_NOTES: Readonly<Record<string, string>> = {
+  'discarded-records': 'Nothing was sent to the on-failure bucket in this range: the mappings discarded no records.',
+};
+
 /** The local names for the definition's placeholders: the same `resourceNames` the stack provisions. */
 export function dashboardNames(names: ResourceNames): DashboardNames {
   return { stream: names.stream, functions: names.functions, onFailureQueues: names.onFailureQueues };
@@ -51,7 +77,9 @@ export function localDashboard(definition: DashboardDefinition, names: Dashboard
     rangesMinutes: RANGES_MINUTES,
     widgets: definition.widgets.map((widget) => {
       const { metrics, search, ...rest } = widget;
-      const local: LocalWidget = { ...rest };
+      const metricName = search?.metricName ?? metrics?.[0]?.[1] ?? '';
+      const local: LocalWidget = { ...rest, unit: METRIC_UNITS[metricName] ?? 'count' };
+      if (EMPTY_NOTES[widget.id] !== undefined) local.emptyNote = EMPTY_NOTES[widget.id];
       if (search) local.search = { ...search, expression: searchExpression(search, widget.stat, widget.period) };
       if (metrics) local.metrics = metrics.map((template) => template.map((part) => fillPlaceholders(part, names)));
       const keys = metricKeys(widget);

@@ -6,7 +6,7 @@
  *
  *   GET /                  the page (public/)
  *   GET /api/dashboard     the definition, placeholders filled with the local names
- *   GET /api/metrics       ?minutes=5|15|60[&period=s][&widget=id]: every widget's series
+ *   GET /api/metrics       ?minutes=5|15|60[&period=s][&widget=id]: every widget's series, complete buckets only
  *   GET /api/business      ?minutes=…: top pages, active sessions, funnel, latest alerts
  *   GET /vendor/…          uPlot from node_modules (nothing from a CDN: works offline)
  */
@@ -40,6 +40,7 @@ export interface DashboardServer {
 
 export interface MetricsResponse {
   fromMs: number;
+  /** The end of the last complete bucket: the one still filling is left out. */
   toMs: number;
   periodSeconds: number;
   widgets: Record<string, WidgetData>;
@@ -70,8 +71,11 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     const period = query.get('period');
     const periodSeconds = period === null ? periodFor(minutes) : Number(period);
     if (!Number.isInteger(periodSeconds) || periodSeconds < 1 || periodSeconds > 3600) throw new BadRequest(`period must be whole seconds from 1 to 3600, got "${period}"`);
-    const toMs = Date.now();
-    const fromMs = toMs - minutes * 60_000;
+    // Up to the end of the last complete bucket: a bucket still filling would draw every chart
+    // dropping towards zero at its right edge, as if traffic had collapsed.
+    const periodMs = periodSeconds * 1000;
+    const toMs = Math.floor(Date.now() / periodMs) * periodMs - 1;
+    const fromMs = toMs + 1 - minutes * 60_000;
     const range = { fromMs, toMs, periodSeconds };
     const only = query.get('widget');
     const widgets = localDashboard(definition, names).widgets.filter((widget) => only === null || widget.id === only);

@@ -58,8 +58,10 @@ it('answers only Host 127.0.0.1:<port> and localhost:<port> (no DNS rebinding)',
 it('resolves search widgets against the datapoints dimensions, bucketed per period', async () => {
   const now = Date.now();
   points.push(
-    { namespace: 'Clickstream', name: 'AnomaliesDetected', unit: 'Count', value: 2, dimensions: { Service: 'anomaly-detector', Rule: 'bot_user_agent' }, timestampMs: now - 1000 },
-    { namespace: 'Clickstream', name: 'AnomaliesDetected', unit: 'Count', value: 1, dimensions: { Service: 'anomaly-detector', Rule: 'session_rate' }, timestampMs: now - 1000 },
+    { namespace: 'Clickstream', name: 'AnomaliesDetected', unit: 'Count', value: 2, dimensions: { Service: 'anomaly-detector', Rule: 'bot_user_agent' }, timestampMs: now - 15_000 },
+    { namespace: 'Clickstream', name: 'AnomaliesDetected', unit: 'Count', value: 1, dimensions: { Service: 'anomaly-detector', Rule: 'session_rate' }, timestampMs: now - 15_000 },
+    // In the 10 s bucket still filling: left out until it is complete.
+    { namespace: 'Clickstream', name: 'AnomaliesDetected', unit: 'Count', value: 5, dimensions: { Service: 'anomaly-detector', Rule: 'session_rate' }, timestampMs: now + 10 },
   );
   const response = await get('/api/metrics?minutes=5&widget=anomalies-by-rule');
   expect(response.status).toBe(200);
@@ -68,7 +70,10 @@ it('resolves search widgets against the datapoints dimensions, bucketed per peri
   const data = metrics.widgets['anomalies-by-rule']!;
   expect(data.series.map((series) => series.label)).toEqual(['bot_user_agent', 'session_rate']);
   expect(data.series.map((series) => series.values.reduce<number>((total, value) => total + (value ?? 0), 0))).toEqual([2, 1]);
-  expect(data.timestamps.length).toBeGreaterThanOrEqual(30);
+  expect(data.timestamps.length).toBe(30);
+  // The last bucket drawn is complete: it ends where the response says the data ends, before now.
+  expect(data.timestamps.at(-1)! * 1000 + 10_000).toBe(metrics.toMs + 1);
+  expect(metrics.toMs).toBeLessThan(Date.now());
 });
 
 it('serves the definition with local names', async () => {

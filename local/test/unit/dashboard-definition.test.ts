@@ -62,4 +62,10 @@ describe('local dashboard and CloudWatch dashboard body', () => {
     expect(local.widgets.find((widget) => widget.id === 'kinesis-incoming')!.localNote).toBeUndefined();
     expect(local.widgets.find((widget) => widget.id === 'events-by-type')!.localNote).toBeUndefined();
   });
+
+  it('gives every widget a unit for its subtitle, and says what an empty discard chart means', () => {
+    expect(Object.fromEntries(local.widgets.map((widget) => [widget.id, widget.unit]))).toMatchObject({ 'events-by-type': 'events', 'lambda-duration': 'ms', 'lambda-iterator-age': 'ms', 'anomalies-by-rule': 'anomalies', 'discarded-records': 'records' });
+    expect(local.widgets.filter((widget) => widget.unit === 'count').map((widget) => widget.id)).toEqual([]);
+    expect(local.widgets.find((widget) => widget.id === 'discarded-records')!.emptyNote).toMatch(/discarded no records/);
+  });
 });

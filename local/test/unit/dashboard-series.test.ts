@@ -14,7 +14,7 @@ const point = (name: string, value: number, dimensions: Record<string, string>, 
   timestampMs: T0 + offsetMs,
 });
 
-const widget = (overrides: Partial<LocalWidget>): LocalWidget => ({ id: 'w', title: 'w', view: 'timeSeries', stacked: false, stat: 'Sum', period: 60, width: 12, height: 6, ...overrides });
+const widget = (overrides: Partial<LocalWidget>): LocalWidget => ({ id: 'w', title: 'w', view: 'timeSeries', stacked: false, stat: 'Sum', period: 60, width: 12, height: 6, unit: 'count', ...overrides });
 
 describe('widgetData with a search', () => {
   const byType = widget({
