@@ -47,7 +47,7 @@ export async function findAwsCliV2(): Promise<string> {
       continue;
     }
   }
-  throw new Error('AWS CLI v2 not found: install it (apt-get install -y awscli) — .ci/run does');
+  throw new Error('AWS CLI v2 not found: install it (apt-get install -y awscli); npm test does it first (scripts/ensure-test-deps.sh)');
 }
 
 /** Runs the real AWS CLI v2 against the stack; returns stdout, parsed as JSON when it is. */
