@@ -4,11 +4,11 @@
  * `--due` runs what the schedule runs (every closed hour of the lookback window that changed).
  */
 import './quiet-warnings';
-import { parseArgs } from 'node:util';
 import type { Context } from 'aws-lambda';
 import { createLogger, parseHourLabel } from '@clickstream/shared';
 import { formatTable } from './format';
 import { manifestCompactor } from './lake-schedule';
+import { integerOption, runCommand, UsageError, type CommandLine } from './cli-args';
 import { readManifest, stateDirectory } from './manifest';
 
 const HELP = `Usage: npm run compact -- --hour YYYY-MM-DDTHH [--json]
@@ -24,24 +24,22 @@ On AWS, the scheduled function does this: aws lambda invoke --function-name <pro
   --cli-binary-format raw-in-base64-out --payload '{"hour":"2026-11-22T14"}' /dev/stdout
 `;
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      hour: { type: 'string' },
-      due: { type: 'boolean', default: false },
-      'lookback-hours': { type: 'string' },
-      json: { type: 'boolean', default: false },
-      'state-dir': { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help || (values.hour === undefined && !values.due)) {
-    process.stdout.write(HELP);
-    if (!values.help) process.exitCode = 2;
-    return;
-  }
+const COMMAND = {
+  command: 'npm run compact',
+  help: HELP,
+  options: {
+    hour: { type: 'string' },
+    due: { type: 'boolean', default: false },
+    'lookback-hours': { type: 'string' },
+    json: { type: 'boolean', default: false },
+    'state-dir': { type: 'string' },
+  },
+} as const;
+
+async function main({ values }: CommandLine<typeof COMMAND.options>): Promise<void> {
+  if (values.hour === undefined && !values.due) throw new UsageError('which hour? --hour YYYY-MM-DDTHH, or --due');
   if (values.hour !== undefined) parseHourLabel(values.hour);
-  const lookbackHours = values['lookback-hours'] === undefined ? undefined : Number(values['lookback-hours']);
+  const lookbackHours = values['lookback-hours'] === undefined ? undefined : integerOption(values['lookback-hours'], 'lookback-hours', { min: 1, fallback: 1 });
   const manifest = readManifest(stateDirectory(values['state-dir']));
   const handler = manifestCompactor(manifest, createLogger({ service: 'compactor', level: 'warn', destination: process.stderr }));
   const result = await handler(values.hour !== undefined ? { hour: values.hour } : { ...(lookbackHours === undefined ? {} : { lookbackHours }) }, { awsRequestId: 'npm-run-compact' } as Context);
@@ -49,7 +47,4 @@ async function main(): Promise<void> {
   else process.stdout.write(result.hours.length === 0 ? 'no closed hour in the lookback window\n' : formatTable(result.hours as unknown as Array<Record<string, unknown>>));
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`compact failed: ${(error as Error).message}\n`);
-  process.exit(1);
-});
+runCommand(COMMAND, main);

@@ -1,6 +1,6 @@
 /**
- * The `--data-dir` of the local stack: streams (kinesalite), tables (dynalite) and the mappings'
- * checkpoints on disk. A marker file says the directory is the stack's, so `npm run reset` and
+ * The `--data-dir` of the local stack: streams (kinesalite), tables (dynalite), the S3 buckets
+ * (fauxqs) and the mappings' checkpoints on disk. A marker file says the directory is the stack's, so `npm run reset` and
  * `npm start -- --fresh` only ever delete a directory the stack made its own.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import path from 'node:path';
 export const DATA_DIR_MARKER = '.clickstream-data';
 
 /** What the stack writes into a data directory. */
-const STACK_ENTRIES = new Set([DATA_DIR_MARKER, 'kinesis', 'dynamodb']);
+const STACK_ENTRIES = new Set([DATA_DIR_MARKER, 'kinesis', 'dynamodb', 's3']);
 const isStackEntry = (entry: string) => STACK_ENTRIES.has(entry) || entry.startsWith('checkpoints.json');
 
 /**

@@ -3,10 +3,10 @@
  * running local stack, per event hour (see lake-quality.ts). Exits 1 when an hour disagrees.
  */
 import './quiet-warnings';
-import { parseArgs } from 'node:util';
 import { createDynamoDbClient, createS3Client, parseHourLabel } from '@clickstream/shared';
 import { formatTable } from './format';
 import { hourQuality, reportHours, type HourQuality } from './lake-quality';
+import { runCommand, type CommandLine } from './cli-args';
 import { manifestClientConfig, readManifest, stateDirectory } from './manifest';
 
 const HELP = `Usage: npm run quality -- [--hour YYYY-MM-DDTHH] [--json]
@@ -23,12 +23,9 @@ rate of every curated column (--json). Every hour with raw objects or curated fi
 Exit status 1 when an hour disagrees (not compacted, stale, or counts that differ).
 `;
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { hour: { type: 'string' }, json: { type: 'boolean', default: false }, 'state-dir': { type: 'string' }, help: { type: 'boolean', default: false } } });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return;
-  }
+const COMMAND = { command: 'npm run quality', help: HELP, options: { hour: { type: 'string' }, json: { type: 'boolean', default: false }, 'state-dir': { type: 'string' } } } as const;
+
+async function main({ values }: CommandLine<typeof COMMAND.options>): Promise<void> {
   const hourMs = values.hour === undefined ? undefined : parseHourLabel(values.hour);
   const manifest = readManifest(stateDirectory(values['state-dir']));
   const config = manifestClientConfig(manifest);
@@ -59,7 +56,4 @@ function summaryRow(hour: HourQuality): Record<string, unknown> {
   };
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`quality failed: ${(error as Error).message}\n`);
-  process.exit(1);
-});
+runCommand(COMMAND, main);

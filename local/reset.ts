@@ -10,12 +10,16 @@ import { displayPath, runCommand, type CommandLine } from './cli-args';
 import { clearDataDirectory } from './data-dir';
 import { isRunning, MANIFEST_FILE, readManifestFile, stateDirectory } from './manifest';
 
+/** Where `npm run query -- sql` keeps its copy of the lake, in the state directory. */
+const LAKE_CACHE = 'lake-cache';
+
 const HELP = `Usage: npm run reset -- [options]
 
 Deletes the local stack's state so the next \`npm start\` begins empty: the data directory
-(streams, tables and checkpoints: --data-dir, else the one the last run used) and, in the state
-directory, local.json and the logs. Refuses while the stack is running. Only a directory the
-stack made its own (it holds a .clickstream-data marker) is ever emptied.
+(streams, tables, the S3 buckets and checkpoints: --data-dir, else the one the last run used)
+and, in the state directory, local.json, the logs and the lake's query cache. Refuses while the
+stack is running. Only a directory the stack made its own (it holds a .clickstream-data marker)
+is ever emptied.
 
 Options:
   --data-dir <dir>          the data directory to clear (default: the last run's, if it had one)
@@ -58,13 +62,15 @@ export function resetLocalState(options: { stateDir: string; dataDir?: string | 
   for (const file of [MANIFEST_FILE, `${MANIFEST_FILE}.tmp`]) if (existsSync(path.join(stateDir, file))) paths.push(path.join(stateDir, file));
   const logDir = manifest?.logDir ?? path.join(stateDir, 'logs');
   if (existsSync(logDir)) paths.push(...readdirSync(logDir).filter((file) => file.endsWith('.log')).map((file) => path.join(logDir, file)));
+  // The lake's local copy for DuckDB (`npm run query -- sql`): derived from the archive, gone with it.
+  if (existsSync(path.join(stateDir, LAKE_CACHE))) paths.push(path.join(stateDir, LAKE_CACHE));
   if (options.dryRun) {
     if (dataDir !== null && existsSync(dataDir)) paths.push(...readdirSync(dataDir).filter((entry) => !entry.startsWith('.clickstream-data')).map((entry) => path.join(dataDir, entry)));
     return { stateDir, dataDir, paths };
   }
   // The data directory first: it refuses a directory that is not the stack's before anything is deleted.
   const removed = dataDir === null ? [] : clearDataDirectory(dataDir);
-  for (const file of paths) rmSync(file, { force: true });
+  for (const file of paths) rmSync(file, { force: true, recursive: true });
   return { stateDir, dataDir, paths: [...removed, ...paths] };
 }
 

@@ -51,6 +51,8 @@ const METRIC_UNITS: Readonly<Record<string, string>> = {
   Errors: 'errors',
   Throttles: 'throttles',
   OnFailureDestinationDeliveredEventCount: 'records',
+  RawLines: 'rows',
+  CountMismatch: 'events or ms',
 };
 
 /** Widgets whose empty chart is the normal, good case. */

@@ -31,6 +31,8 @@ const COMMANDS = [
   ['npm run alerts', 'local/alerts.ts'],
   ['npm run replay', 'local/replay.ts'],
   ['npm run reset', 'local/reset.ts'],
+  ['npm run compact', 'local/compact.ts'],
+  ['npm run quality', 'local/quality.ts'],
   ['npm run load-test', 'load-test/run.ts'],
   ['npm run chaos', 'load-test/chaos.ts'],
   ['npm run bench', 'scripts/bench.ts'],
