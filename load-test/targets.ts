@@ -20,7 +20,7 @@ import {
   type ResourceNames,
   type ServiceName,
 } from '@clickstream/shared';
-import { manifestClientConfig, readManifest, stateDirectory } from '../local/manifest';
+import { manifestClientConfig, readManifest, stateDirectory, type LocalManifest } from '../local/manifest';
 import { startLocalStack, type LocalStack } from '../local/stack';
 import { LOAD_TEST_HEADER, WireCounter } from './wire';
 
@@ -45,6 +45,8 @@ export interface Target {
   collectorUrl?: string;
   /** A write key for the collector (AWS requires one). */
   writeKey?: string;
+  /** The local stack's manifest (`local`, `local-running`). */
+  manifest?: LocalManifest;
   /** Only for the in-process stack. */
   stack?: LocalStack;
   wire?: WireCounter;
@@ -166,6 +168,7 @@ export async function openTarget(options: TargetOptions): Promise<Target> {
     alertsQueueUrl: manifest.alertsQueueUrl,
     services: new Set(stack ? stack.mappings.keys() : (Object.keys(manifest.functions) as ServiceName[])),
     ...(options.ingest === 'collector' && manifest.collectorUrl ? { collectorUrl: manifest.collectorUrl } : {}),
+    manifest,
     ...(stack ? { stack } : {}),
     ...(wire ? { wire } : {}),
     stop: async () => {

@@ -13,7 +13,6 @@ import type { CompactorEvent } from '../services/compactor/src/handler';
 import { LakeSession, syncLake } from '../local/lake';
 import { hourQuality } from '../local/lake-quality';
 import { manifestCompactor } from '../local/lake-schedule';
-import { readManifest } from '../local/manifest';
 import { hourPrefixes, listArchiveKeys, readArchiveLines, type ArchiveLine, type QuarantineLine } from '../services/archiver/src/contract';
 import { DEFAULT_SESSION_RATE_PER_MINUTE } from '../services/anomaly-detector/src/contract';
 import { ALL_EVENTS_COUNTER, counterName, counterTotals as readCounters, pageKey, readPageMetrics, sessionEventCounts } from '../services/event-processor/src/contract';
@@ -177,8 +176,8 @@ async function verifyArchive(target: Target, ledger: Ledger, add: (name: string,
 async function verifyLake(target: Target, ledger: Ledger, add: (name: string, ok: boolean, detail: string) => void): Promise<void> {
   const compact = target.stack?.compactor
     ? (event: CompactorEvent) => target.stack!.compactor.invoke(event)
-    : target.kind === 'local-running'
-      ? (event: CompactorEvent) => manifestCompactor(readManifest(), createLogger({ service: 'compactor', level: 'warn' }))(event, { awsRequestId: 'load-test-verify' } as Context)
+    : target.kind === 'local-running' && target.manifest !== undefined
+      ? (event: CompactorEvent) => manifestCompactor(target.manifest!, createLogger({ service: 'compactor', level: 'warn' }))(event, { awsRequestId: 'load-test-verify' } as Context)
       : undefined;
   if (compact === undefined || ledger.accepted === 0) {
     add('lake: curated zone', true, compact === undefined ? 'skipped on AWS: invoke the compactor function with {"hour":"YYYY-MM-DDTHH"} and run the data-quality named query' : 'no accepted events');

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTestStack } from '../../../local/testing';
@@ -51,6 +51,7 @@ describe('npm run load-test', () => {
 
       const { code, stderr } = await runLoadTest(['load-test/test/fixtures/backdated.ts', '--target', 'local-running', '--state-dir', stack.stateDir, '--verify', '--quiet', '--summary-export', summaryFile, '--drain-timeout', '60s']);
 
+      expect({ summary: existsSync(summaryFile), stderr: existsSync(summaryFile) ? '' : stderr }).toEqual({ summary: true, stderr: '' });
       const report = (JSON.parse(readFileSync(summaryFile, 'utf8')) as SummaryData).clickstream as unknown as RunnerReport & { ledger: { accepted: number; acceptedInvalid: number; rejectedByReason: Record<string, number>; eventTime: { first: string } } };
       expect(report.verification!.filter((check) => !check.ok)).toEqual([]);
       expect({ code, stderr: code === 0 ? '' : stderr }).toEqual({ code: 0, stderr: '' });
