@@ -52,7 +52,7 @@ export class CompactorSchedule {
 
   constructor(private readonly options: CompactorScheduleOptions) {
     this.functionName = lakeNames(options.project, options.environment).compactorFunction;
-    const sink = options.telemetry.sink(this.functionName);
+    const sink = options.telemetry.sink('compactor');
     const logger = createLogger({ service: 'compactor', level: options.logLevel, destination: sink });
     this.handler = createHandler(dependenciesFromEnv(localCompactorEnv(options), { logger, emfWriter: sink.emfWriter }));
   }

@@ -13,8 +13,8 @@ import { logFile } from './telemetry';
 const HELP = `Usage: npm run logs -- [service] [options]
 
 Prints the local stack's logs readably: time, level, service, message and key fields; metric
-(EMF) lines are summarized. service: event-processor, anomaly-detector, archiver, kinesis, or
-all (default: every service, merged by time). Works while the stack runs and after it stopped.
+(EMF) lines are summarized. service: event-processor, anomaly-detector, archiver, collector,
+compactor, kinesis, or all (default: every service, merged by time). Works while the stack runs and after it stopped.
 
 Options:
   -f, --follow              keep printing new lines (Ctrl-C to stop)
@@ -217,7 +217,7 @@ async function main({ values, positionals }: CommandLine<typeof COMMAND.options>
   const stop = new AbortController();
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => stop.abort());
   // With every service, follow also the ones whose log appears later.
-  const followed = positionals[0] === undefined || positionals[0] === 'all' ? [...new Set([...services, 'event-processor', 'anomaly-detector', 'archiver', 'kinesis'])] : services;
+  const followed = positionals[0] === undefined || positionals[0] === 'all' ? [...new Set([...services, 'event-processor', 'anomaly-detector', 'archiver', 'collector', 'compactor', 'kinesis'])] : services;
   await follow(logDir, followed, options, print, stop.signal);
 }
 

@@ -293,7 +293,7 @@ async function createMapping(service: ServiceName, context: MappingContext): Pro
 
 /** Step 5: the collector, with the environment cdktf gives its Lambda and the local development settings. */
 async function startCollector(port: number, context: Pick<MappingContext, 'options' | 'names' | 'project' | 'environment' | 'logLevel' | 'endpoints' | 'telemetry'>): Promise<CollectorServer> {
-  const sink = context.telemetry.sink(context.names.collectorFunction);
+  const sink = context.telemetry.sink('collector');
   return startLocalCollector({
     port,
     project: context.project,
