@@ -311,11 +311,13 @@ async function startCollector(port: number, context: Pick<MappingContext, 'optio
 
 /** Resolves once every mapping has been idle three checks in a row, 100 ms apart. */
 async function waitForIdle(mappings: EventSourceMapping[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  // Every shard must be found empty by a read that started after this call: a record put just
+  // before it cannot be on its way in a read that is still in flight.
+  const since = Date.now();
+  const deadline = since + timeoutMs;
   let idleChecks = 0;
   while (Date.now() < deadline) {
-    // Idle three times in a row, a poll apart, so a record put just before the call is not missed.
-    idleChecks = mappings.every((mapping) => mapping.isIdle()) ? idleChecks + 1 : 0;
+    idleChecks = mappings.every((mapping) => mapping.isIdle(since)) ? idleChecks + 1 : 0;
     if (idleChecks >= 3) return;
     await sleep(100);
   }

@@ -108,16 +108,19 @@ export class EventSourceMapping {
     return Math.max(0, ...[...this.consumers.values()].map((consumer) => consumer.progress().millisBehindLatest));
   }
 
-  /** True when every shard is finished or caught up with nothing in flight, and none waits for a parent. */
-  isIdle(): boolean {
-    return this.discovery === undefined && this.lineage.every((shard) => this.shardStatus(shard).idle);
+  /**
+   * True when every shard is finished or caught up with nothing in flight, and none waits for a
+   * parent; with `sinceMs`, each open shard was also found empty by a read started at or after it.
+   */
+  isIdle(sinceMs?: number): boolean {
+    return this.discovery === undefined && this.lineage.every((shard) => this.shardStatus(shard, sinceMs).idle);
   }
 
-  private shardStatus(shard: ShardLineage): ShardStatus {
+  private shardStatus(shard: ShardLineage, sinceMs?: number): ShardStatus {
     const checkpoint = this.options.checkpoints.get(this.options.id, shard.shardId);
     const base = { shardId: shard.shardId, closed: shard.closed, parents: parentsOf(shard), ...(checkpoint === undefined ? {} : { checkpoint }) };
     const consumer = this.consumers.get(shard.shardId);
-    if (consumer !== undefined) return { ...base, state: 'reading', ...consumer.progress() };
+    if (consumer !== undefined) return { ...base, state: 'reading', ...consumer.progress(sinceMs) };
     if (checkpoint === SHARD_END) return { ...base, state: 'finished', millisBehindLatest: 0, idle: true };
     return { ...base, state: 'waiting', millisBehindLatest: 0, idle: false };
   }

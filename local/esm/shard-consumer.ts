@@ -39,6 +39,9 @@ export class ShardConsumer {
   private readonly buffer = new BatchBuffer();
   private inFlight: readonly KinesisRecord[] | undefined;
   private lastReadEmpty = false;
+  /** When the latest read that came back empty started (a read in flight may bring records). */
+  private lastEmptyReadStartedMs = Number.NEGATIVE_INFINITY;
+  private reading = false;
   private lastArrivalMs: number | undefined;
 
   constructor(private readonly options: ShardConsumerOptions) {
@@ -60,11 +63,17 @@ export class ShardConsumer {
     return 'stopped';
   }
 
-  progress(): ShardProgress {
-    const idle = this.lastReadEmpty && this.buffer.size === 0 && this.inFlight === undefined;
+  /**
+   * Idle: caught up with nothing buffered or in flight and no read under way. With `sinceMs`, the
+   * read that found the shard empty must also have started at or after it, so records put before
+   * that moment cannot still be on their way.
+   */
+  progress(sinceMs?: number): ShardProgress {
+    const caughtUp = this.lastReadEmpty && !this.reading && this.buffer.size === 0 && this.inFlight === undefined;
+    const idle = caughtUp && (sinceMs === undefined || this.lastEmptyReadStartedMs >= sinceMs);
     const oldestPendingArrivalMs = this.inFlight?.[0] !== undefined ? arrivalMs(this.inFlight[0]) : (this.buffer.headArrivalMs ?? this.lastArrivalMs);
     const millisBehindLatest = shardLagMs(
-      { caughtUp: idle, oldestPendingArrivalMs, reportedMillisBehind: this.reader.millisBehindLatest, shardEnded: this.reader.ended },
+      { caughtUp, oldestPendingArrivalMs, reportedMillisBehind: this.reader.millisBehindLatest, shardEnded: this.reader.ended },
       this.options.now(),
     );
     return { idle, millisBehindLatest };
@@ -82,9 +91,17 @@ export class ShardConsumer {
   private async read(): Promise<number> {
     const { batching, now } = this.options;
     if (this.reader.ended || this.buffer.size >= batching.batchSize) return 0;
-    const records = await this.reader.read(batching.batchSize - this.buffer.size);
+    const startedMs = now();
+    this.reading = true;
+    let records: KinesisRecord[];
+    try {
+      records = await this.reader.read(batching.batchSize - this.buffer.size);
+    } finally {
+      this.reading = false;
+    }
     this.buffer.add(records, now());
     this.lastReadEmpty = records.length === 0;
+    if (records.length === 0) this.lastEmptyReadStartedMs = startedMs;
     const last = records[records.length - 1];
     if (last !== undefined) this.lastArrivalMs = arrivalMs(last);
     return records.length;
