@@ -146,7 +146,11 @@ export interface QuarantineLine {
   sequence_number: string;
   partition_key: string;
   raw_size_bytes: number;
-  /** The record's bytes exactly as Kinesis delivered them, base64. */
+  /**
+   * The record's bytes as Kinesis delivered them, base64, except that client addresses are
+   * pseudonymized and URL query strings reduced to the allowed parameters (shared/src/contract/privacy.ts
+   * `sanitizeRecordBytes`); `raw_size_bytes` is the size of these bytes.
+   */
   raw_base64: string;
 }
 
