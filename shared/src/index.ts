@@ -44,6 +44,9 @@ export {
   ARCHIVE_SCHEMA_VERSION,
   eventFromArchiveLine,
   eventsPrefix,
+  FORGOTTEN_PREFIX,
+  forgottenPrefix,
+  forgottenTallyKey,
   hourPartition,
   hourPrefixes,
   isCovered,
@@ -58,6 +61,7 @@ export {
   type ArchiveLine,
   type ArchiveObject,
   type ArchiveReader,
+  type ForgottenTally,
   type QuarantineLine,
   type SequenceRange,
 } from './contract/archive';

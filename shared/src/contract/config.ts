@@ -60,6 +60,9 @@ export const ENV = {
   compactorPartitionRows: 'COMPACTOR_PARTITION_ROWS',
   compactorSpillDir: 'COMPACTOR_SPILL_DIR',
   compactorFreshnessP99Seconds: 'COMPACTOR_FRESHNESS_P99_SECONDS',
+  /** forget settings (parsed in services/forget/src/config.ts). */
+  forgetCompactorFunction: 'FORGET_COMPACTOR_FUNCTION',
+  forgetBucketVersioned: 'FORGET_BUCKET_VERSIONED',
   /** collector settings (parsed in services/collector/src/config.ts; README "Send events from your website"). */
   collectorAllowedOrigins: 'COLLECTOR_ALLOWED_ORIGINS',
   collectorAllowLoopbackOrigins: 'COLLECTOR_ALLOW_LOOPBACK_ORIGINS',
