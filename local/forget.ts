@@ -5,6 +5,8 @@
  */
 import './quiet-warnings';
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Context } from 'aws-lambda';
 import { createLogger, ENV, functionEnvironment, resourceNames, type Env, type Logger } from '@clickstream/shared';
@@ -69,9 +71,12 @@ async function main(): Promise<void> {
     if (!values.help) process.exitCode = 2;
     return;
   }
-  const manifest = readManifest(stateDirectory(values['state-dir']));
+  const stateDir = stateDirectory(values['state-dir']);
+  const manifest = readManifest(stateDir);
   const request: ForgetRequest = { user_id: values.user, ...(values.from === undefined ? {} : { from: values.from }), ...(values.to === undefined ? {} : { to: values.to }), ...(values['dry-run'] ? { dry_run: true } : {}) };
   const report = await forgetLocally(manifest, request, createLogger({ service: SERVICE, level: 'warn', destination: process.stderr }));
+  // `npm run query -- sql` mirrors the bucket here; the mirror of a rewritten object must not outlive it.
+  if (!report.dry_run) rmSync(path.join(stateDir, 'lake-cache'), { recursive: true, force: true });
   if (values.json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     return;

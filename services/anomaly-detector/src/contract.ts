@@ -60,11 +60,13 @@ export function personalStateKeys(userId: string, sessionIds: readonly string[])
 }
 
 /**
- * Keys of the history items from `sinceMs` on whose `subject_key` is one of `subjects`: one Query
- * per UTC day partition, reading only keys and subject.
+ * Keys of the history items from `sinceMs` on about a user or their sessions: `subject_key` one of
+ * `personalSubjects`, or a session named in the alert's context (a bot alert's subject is the bot,
+ * its context the session). One Query per UTC day partition, reading keys, subject and context.
  */
-export async function historyKeysOfSubjects(client: DynamoDBDocumentClient, tableName: string, subjects: readonly string[], options: { sinceMs: number; nowMs?: number }): Promise<Array<{ pk: string; sk: string }>> {
-  const wanted = new Set(subjects);
+export async function historyKeysAbout(client: DynamoDBDocumentClient, tableName: string, userId: string, sessionIds: readonly string[], options: { sinceMs: number; nowMs?: number }): Promise<Array<{ pk: string; sk: string }>> {
+  const wanted = new Set(personalSubjects(userId, sessionIds));
+  const sessions = new Set(sessionIds);
   const keys: Array<{ pk: string; sk: string }> = [];
   const nowMs = options.nowMs ?? Date.now();
   for (let dayMs = Math.floor(nowMs / DAY_MS) * DAY_MS, days = 0; dayMs >= Math.floor(options.sinceMs / DAY_MS) * DAY_MS && days < MAX_DAYS; dayMs -= DAY_MS, days++) {
@@ -74,12 +76,16 @@ export async function historyKeysOfSubjects(client: DynamoDBDocumentClient, tabl
         new QueryCommand({
           TableName: tableName,
           KeyConditionExpression: 'pk = :pk',
-          ProjectionExpression: 'pk, sk, subject_key',
+          ProjectionExpression: 'pk, sk, subject_key, #context',
+          ExpressionAttributeNames: { '#context': 'context' },
           ExpressionAttributeValues: { ':pk': historyPartition(dayMs) },
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of result.Items ?? []) if (wanted.has(String(item.subject_key))) keys.push({ pk: String(item.pk), sk: String(item.sk) });
+      for (const item of result.Items ?? []) {
+        const context = (item.context ?? {}) as Record<string, unknown>;
+        if (wanted.has(String(item.subject_key)) || context.user_id === userId || sessions.has(String(context.session_id))) keys.push({ pk: String(item.pk), sk: String(item.sk) });
+      }
       startKey = result.LastEvaluatedKey;
     } while (startKey !== undefined);
   }

@@ -37,6 +37,8 @@ export interface ForgetReport {
   quarantine: { objects_read: number; objects_rewritten: number; records_removed: number };
   /** Event hours whose curated Parquet was re-compacted without the user's events. */
   curated_hours: string[];
+  /** Objects of superseded curated generations (which held the user's rows) deleted. */
+  curated_objects_deleted: number;
   session_items_deleted: number;
   alert_items_deleted: number;
   /** Older versions of rewritten objects deleted (versioned buckets). */

@@ -1,5 +1,5 @@
 import { ARCHIVE_OBJECT_SUFFIX, ARCHIVE_PREFIXES, forgottenTallyKey, hourLabel, hourPrefixes, mapWithConcurrency, MAX_FIELD_BYTES, parseHourLabel, type ForgottenTally, type Observe } from '@clickstream/shared';
-import { personalStateKeys, personalSubjects } from '../../anomaly-detector/src/contract';
+import { personalStateKeys } from '../../anomaly-detector/src/contract';
 import { parseGenerationName } from '../../compactor/src/contract';
 import { auditKey, userIdDigest, type AuditRecord, type ForgetReport, type ForgetRequest } from './contract';
 import { ForgetRequestError, RecompactionError } from './errors';
@@ -49,8 +49,8 @@ const RECOMPACT_ATTEMPTS = 3;
  * 4. **rewrite** the objects under their own keys: the key is the object's sequence range, so the
  *    archiver's redelivery dedup still sees those records as archived and never writes them again;
  *    older versions of a rewritten object are deleted on a versioned bucket;
- * 5. **re-compact** each affected hour with the compactor and check that its live generation was
- *    built after the rewrite (else compact again);
+ * 5. **re-compact** each affected hour with the compactor, check that its live generation was
+ *    built after the rewrite (else compact again), and delete the superseded generations at once;
  * 6. **delete** the session items and the alert state, cooldowns and history about the user or
  *    their sessions;
  * 7. **audit**: one record of what was removed, naming the user by the digest of their id.
@@ -73,6 +73,7 @@ export async function forgetUser(request: ForgetRequest, requestId: string, deps
     raw: { objects_read: 0, objects_rewritten: 0, events_removed: 0 },
     quarantine: { objects_read: 0, objects_rewritten: 0, records_removed: 0 },
     curated_hours: [],
+    curated_objects_deleted: 0,
     session_items_deleted: 0,
     alert_items_deleted: 0,
     object_versions_deleted: 0,
@@ -109,7 +110,7 @@ export async function forgetUser(request: ForgetRequest, requestId: string, deps
   const eventHours = [...new Set(planned.filter((rewrite) => rewrite.zone === 'events').map((rewrite) => rewrite.hourMs))].sort((a, b) => a - b);
   report.curated_hours = eventHours.map(hourLabel);
   const stateKeys = personalStateKeys(userId, [...sessions]);
-  const historyKeys = await deps.tables.historyKeys(personalSubjects(userId, [...sessions]), requestedAtMs - deps.historyDays * 86_400_000);
+  const historyKeys = await deps.tables.historyKeys(userId, [...sessions], requestedAtMs - deps.historyDays * 86_400_000);
   if (dryRun) {
     report.session_items_deleted = sessions.size;
     report.alert_items_deleted = historyKeys.length;
@@ -124,7 +125,7 @@ export async function forgetUser(request: ForgetRequest, requestId: string, deps
     // 4. rewrite
     for (const rewrite of inHour) report.object_versions_deleted += await rewriteObject(deps, rewrite);
     // 5. re-compact
-    await recompact(deps, hourMs, deps.now());
+    report.curated_objects_deleted += await recompact(deps, hourMs, deps.now());
   }
   for (const rewrite of planned.filter((candidate) => candidate.zone === 'quarantine')) report.object_versions_deleted += await rewriteObject(deps, rewrite);
 
@@ -189,7 +190,8 @@ async function rewriteObject(deps: ForgetDependencies, rewrite: PlannedRewrite):
   return deps.objects.deleteOlderVersions(rewrite.key);
 }
 
-async function recompact(deps: ForgetDependencies, hourMs: number, rewrittenAtMs: number): Promise<void> {
+/** Re-compacts the hour and deletes its superseded generations; returns how many curated objects were deleted. */
+async function recompact(deps: ForgetDependencies, hourMs: number, rewrittenAtMs: number): Promise<number> {
   const hour = hourLabel(hourMs);
   for (let attempt = 1; attempt <= RECOMPACT_ATTEMPTS; attempt++) {
     let compacted: { generation?: string; rows?: number };
@@ -201,7 +203,11 @@ async function recompact(deps: ForgetDependencies, hourMs: number, rewrittenAtMs
     }
     // Another run (the schedule's) may have switched the hour after ours; it counts only if it began after the rewrite.
     const live = await deps.objects.liveGeneration(hourMs);
-    if (live === undefined ? compacted.rows === 0 : (parseGenerationName(live)?.compactedAtMs ?? 0) >= rewrittenAtMs) return;
+    if (live === undefined ? compacted.rows === 0 : (parseGenerationName(live)?.compactedAtMs ?? 0) >= rewrittenAtMs) {
+      // The superseded generations still hold the user's rows: they go now, not after the compactor's retirement delay
+      // (a query reading the old generation at this moment fails and is run again).
+      return deps.objects.deleteOtherGenerations(hourMs, live);
+    }
   }
   throw new RecompactionError(hour, `the live generation was not built after the rewrite in ${RECOMPACT_ATTEMPTS} attempts; run the request again`);
 }

@@ -3,8 +3,8 @@ import { promisify } from 'node:util';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectVersionsCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { DeleteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { listArchiveObjects, type ArchiveObject, type ResourceNames } from '@clickstream/shared';
-import { historyKeysOfSubjects } from '../../anomaly-detector/src/contract';
-import { generationOfKeys, liveFiles } from '../../compactor/src/contract';
+import { historyKeysAbout } from '../../anomaly-detector/src/contract';
+import { curatedHourPrefix, generationOfKeys, liveFiles } from '../../compactor/src/contract';
 import { sessionKey, sessionsOfUser } from '../../event-processor/src/contract';
 
 const gunzipAsync = promisify(gunzip);
@@ -22,6 +22,8 @@ export interface ObjectStore {
   deleteOlderVersions(key: string): Promise<number>;
   /** The hour's live curated generation (from its symlink manifest), or undefined when it lists no file. */
   liveGeneration(hourMs: number): Promise<string | undefined>;
+  /** Deletes every curated object of the hour outside generation `live` (and their older versions); returns how many objects. */
+  deleteOtherGenerations(hourMs: number, live: string | undefined): Promise<number>;
 }
 
 /** What forgetting needs from the tables: finding and deleting the items that name a user. */
@@ -30,8 +32,8 @@ export interface TableStore {
   sessionsOfUser(userId: string): Promise<string[]>;
   /** Deletes a session item unless it belongs to another user; true when an item was deleted. */
   deleteSession(sessionId: string, userId: string): Promise<boolean>;
-  /** Keys of alert-history items (from `sinceMs`) about these subjects. */
-  historyKeys(subjects: readonly string[], sinceMs: number): Promise<Array<{ pk: string; sk: string }>>;
+  /** Keys of alert-history items (from `sinceMs`) about the user or their sessions. */
+  historyKeys(userId: string, sessionIds: readonly string[], sinceMs: number): Promise<Array<{ pk: string; sk: string }>>;
   /** Deletes an item of the alerts table; true when there was one. */
   deleteAlertItem(key: { pk: string; sk: string }): Promise<boolean>;
 }
@@ -70,8 +72,20 @@ export class S3ObjectStore implements ObjectStore {
     return generationOfKeys(await liveFiles({ s3: this.s3, bucket: this.bucket }, hourMs));
   }
 
+  async deleteOtherGenerations(hourMs: number, live: string | undefined): Promise<number> {
+    const prefix = curatedHourPrefix(hourMs);
+    let deleted = 0;
+    for (const { key } of await this.listObjects(prefix)) {
+      if (live !== undefined && key.startsWith(`${prefix}${live}/`)) continue;
+      await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+      await this.deleteOlderVersions(key, true);
+      deleted++;
+    }
+    return deleted;
+  }
+
   /** Versioned buckets keep what an overwrite replaced: those versions hold the user's events and go too. */
-  async deleteOlderVersions(key: string): Promise<number> {
+  async deleteOlderVersions(key: string, includingLatest = false): Promise<number> {
     if (!this.options.versioned) return 0;
     let deleted = 0;
     let keyMarker: string | undefined;
@@ -79,7 +93,7 @@ export class S3ObjectStore implements ObjectStore {
     do {
       const page = await this.s3.send(new ListObjectVersionsCommand({ Bucket: this.bucket, Prefix: key, KeyMarker: keyMarker, VersionIdMarker: versionIdMarker }));
       for (const version of [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]) {
-        if (version.Key !== key || version.IsLatest || version.VersionId === undefined) continue;
+        if (version.Key !== key || (version.IsLatest && !includingLatest) || version.VersionId === undefined) continue;
         await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, VersionId: version.VersionId }));
         deleted++;
       }
@@ -119,8 +133,8 @@ export class DynamoDbTableStore implements TableStore {
     }
   }
 
-  historyKeys(subjects: readonly string[], sinceMs: number): Promise<Array<{ pk: string; sk: string }>> {
-    return historyKeysOfSubjects(this.client, this.tables.alerts, subjects, { sinceMs });
+  historyKeys(userId: string, sessionIds: readonly string[], sinceMs: number): Promise<Array<{ pk: string; sk: string }>> {
+    return historyKeysAbout(this.client, this.tables.alerts, userId, sessionIds, { sinceMs });
   }
 
   async deleteAlertItem(key: { pk: string; sk: string }): Promise<boolean> {
