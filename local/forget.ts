@@ -7,11 +7,11 @@ import './quiet-warnings';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Context } from 'aws-lambda';
 import { createLogger, ENV, functionEnvironment, resourceNames, type Env, type Logger } from '@clickstream/shared';
 import type { ForgetReport, ForgetRequest } from '../services/forget/src/contract';
 import { createHandler, dependenciesFromEnv, SERVICE } from '../services/forget/src/handler';
+import { runCommand, UsageError, type CommandLine } from './cli-args';
 import { manifestCompactor } from './lake-schedule';
 import { readManifest, stateDirectory, type LocalManifest } from './manifest';
 
@@ -54,23 +54,21 @@ export async function forgetLocally(manifest: LocalManifest, request: ForgetRequ
   return handler(request, { awsRequestId: randomUUID() } as Context);
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      user: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      'dry-run': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
-      'state-dir': { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help || values.user === undefined) {
-    process.stdout.write(HELP);
-    if (!values.help) process.exitCode = 2;
-    return;
-  }
+const COMMAND = {
+  command: 'npm run forget',
+  help: HELP,
+  options: {
+    user: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    'state-dir': { type: 'string' },
+  },
+} as const;
+
+async function main({ values }: CommandLine<typeof COMMAND.options>): Promise<void> {
+  if (values.user === undefined || values.user.trim() === '') throw new UsageError('whose data? --user <user_id>');
   const stateDir = stateDirectory(values['state-dir']);
   const manifest = readManifest(stateDir);
   const request: ForgetRequest = { user_id: values.user, ...(values.from === undefined ? {} : { from: values.from }), ...(values.to === undefined ? {} : { to: values.to }), ...(values['dry-run'] ? { dry_run: true } : {}) };
@@ -95,9 +93,4 @@ async function main(): Promise<void> {
   );
 }
 
-if (require.main === module) {
-  main().catch((error: unknown) => {
-    process.stderr.write(`forget failed: ${(error as Error).message}\n`);
-    process.exit(1);
-  });
-}
+if (require.main === module) runCommand(COMMAND, main);
