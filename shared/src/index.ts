@@ -1,6 +1,6 @@
 export { backoffDelay, chunk, mapWithConcurrency, sleep } from './runtime/concurrency';
 export { clientOptions, createCloudWatchClient, createDynamoDbClient, createKinesisClient, createLambdaClient, createS3Client, createSecretsManagerClient, createSnsClient, createSqsClient, createSsmClient, httpHandler, type ClientConfig } from './runtime/clients';
-export { ENV, functionEnvironment, loadConfig, readBoolean, readNumber, readText, LOG_LEVELS, type AddressSecretSource, type Config, type Endpoints, type Env, type LogLevel, type PrivacySettings } from './contract/config';
+export { ENV, functionEnvironment, loadConfig, TABLE_RETENTION_DEFAULTS, readBoolean, readNumber, readText, LOG_LEVELS, type AddressSecretSource, type Config, type Endpoints, type Env, type LogLevel, type PrivacySettings } from './contract/config';
 export { ClickstreamError, ConfigError, isPermanentError, StoreWriteError } from './contract/errors';
 export { putVersioned, type VersionedResult, type VersionedWrite, type WriteStats } from './dynamo/versioned';
 export { addFenced, addFencedItems, contribution, fenceAttribute, type FenceStats, type FencedContribution, type FencedItem, type FencedItemsResult } from './dynamo/fenced-increment';
@@ -23,6 +23,7 @@ export {
   DEFAULT_PROJECT,
   keyAttributes,
   LAMBDA_FUNCTIONS,
+  FORGET_SERVICE,
   METRICS_NAMESPACE,
   resourceNames,
   SERVICES,
@@ -45,6 +46,7 @@ export {
   eventFromArchiveLine,
   eventsPrefix,
   FORGOTTEN_PREFIX,
+  FORGET_AUDIT_PREFIX,
   forgottenPrefix,
   forgottenTallyKey,
   hourPartition,

@@ -1,4 +1,4 @@
-import { ConfigError, ENV, readBoolean, readNumber, readText, type Env } from '@clickstream/shared';
+import { ConfigError, ENV, readBoolean, readNumber, readText, TABLE_RETENTION_DEFAULTS, type Env } from '@clickstream/shared';
 
 /** The forget function's settings, read once at cold start. */
 export interface ForgetSettings {
@@ -16,6 +16,6 @@ export function loadForgetSettings(env: Env): ForgetSettings {
   return {
     ...(compactorFunction === undefined ? {} : { compactorFunction }),
     bucketVersioned: readBoolean(env, ENV.forgetBucketVersioned, false),
-    historyDays: readNumber(env, ENV.anomalyHistoryTtlDays, 30, { min: 1 }),
+    historyDays: readNumber(env, ENV.anomalyHistoryTtlDays, TABLE_RETENTION_DEFAULTS.alertHistoryTtlDays, { min: 1 }),
   };
 }

@@ -9,8 +9,9 @@
  * the id itself. The forget function is the only writer of `audit/`.
  */
 import { createHash } from 'node:crypto';
+import { FORGET_AUDIT_PREFIX } from '@clickstream/shared';
 
-export const AUDIT_PREFIX = 'audit/forget/';
+export const AUDIT_PREFIX = FORGET_AUDIT_PREFIX;
 
 /** What a caller sends: the user, and optionally the UTC event hours to search (default: the whole archive). */
 export interface ForgetRequest {

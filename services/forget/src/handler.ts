@@ -1,13 +1,13 @@
 import middy from '@middy/core';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { Context } from 'aws-lambda';
-import { createDynamoDbClient, createLambdaClient, createS3Client, observability, serviceDependencies, type Env, type ObservedContext, type ServiceDependencies } from '@clickstream/shared';
+import { createDynamoDbClient, createLambdaClient, createS3Client, FORGET_SERVICE, observability, serviceDependencies, type Env, type ObservedContext, type ServiceDependencies } from '@clickstream/shared';
 import { loadForgetSettings, type ForgetSettings } from './config';
 import type { ForgetReport, ForgetRequest } from './contract';
 import { forgetUser, type ForgetDependencies } from './processor';
 import { DynamoDbTableStore, S3ObjectStore, type ObjectStore, type TableStore } from './store';
 
-export const SERVICE = 'forget';
+export const SERVICE = FORGET_SERVICE;
 
 /** Raw objects read in parallel. */
 const READ_CONCURRENCY = 8;

@@ -211,6 +211,9 @@ export async function readArchiveLines<L = ArchiveLine | QuarantineLine>(reader:
  */
 export const FORGOTTEN_PREFIX = 'forgotten/';
 
+/** The forget function's audit records, one per request (services/forget/src/contract.ts). */
+export const FORGET_AUDIT_PREFIX = 'audit/forget/';
+
 /** One user's removals from one event hour; no user id, no event id (digests only). */
 export interface ForgottenTally {
   forgotten_at: string;

@@ -92,6 +92,21 @@ export const ENV = {
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/**
+ * How long the tables keep their items (DynamoDB TTL, counted from the item's last event): the
+ * functions' defaults, which the stack's variables start from (README "Privacy", "Retention").
+ */
+export const TABLE_RETENTION_DEFAULTS = {
+  /** Page metrics and counters per minute (no personal data). */
+  aggregateTtlDays: 90,
+  /** Session items (session id, user id, pages, funnel). */
+  sessionTtlDays: 30,
+  /** Alert history (may name a session or a user). */
+  alertHistoryTtlDays: 30,
+  /** The anomaly-detector's working state and cooldowns (per session and user). */
+  alertStateTtlHours: 48,
+} as const;
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -178,8 +193,8 @@ export function loadConfig(env: Env): Config {
     archiveBucket: text(env, ENV.archiveBucket) ?? names.archiveBucket,
     logLevel: logLevel as LogLevel,
     metricsNamespace: text(env, ENV.metricsNamespace) ?? METRICS_NAMESPACE,
-    aggregateTtlDays: number(env, ENV.aggregateTtlDays, 90, { min: 1 }),
-    sessionTtlDays: number(env, ENV.sessionTtlDays, 30, { min: 1 }),
+    aggregateTtlDays: number(env, ENV.aggregateTtlDays, TABLE_RETENTION_DEFAULTS.aggregateTtlDays, { min: 1 }),
+    sessionTtlDays: number(env, ENV.sessionTtlDays, TABLE_RETENTION_DEFAULTS.sessionTtlDays, { min: 1 }),
     maxFutureSkewMs: number(env, ENV.maxFutureSkewSeconds, 300, { min: 0 }) * 1000,
     maxEventAgeMs: number(env, ENV.maxEventAgeHours, 24 * 7, { min: 1 }) * 3_600_000,
     maxRecordBytes: number(env, ENV.maxRecordBytes, 1_048_576, { min: 1, integer: true }),
