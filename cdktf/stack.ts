@@ -18,6 +18,7 @@ import { Lake } from './constructs/lake';
 import { Observability } from './constructs/observability';
 import { OnFailureBucket } from './constructs/on-failure-bucket';
 import { Operations } from './constructs/operations';
+import { Privacy } from './constructs/privacy';
 import { Producers } from './constructs/producers';
 import { EventStream } from './constructs/stream';
 import type { StreamConsumerFunction } from './constructs/stream-consumer-function';
@@ -108,6 +109,8 @@ export class ClickstreamStack extends TerraformStack {
     });
     const producers = new Producers(this, 'producers', { prefix: topologyNames.prefix, stream, key, accountId: encryption.accountId, partition: encryption.partition });
 
+    const privacy = new Privacy(this, 'privacy', { region: vars.awsRegion.stringValue, accountId: encryption.accountId, partition: encryption.partition });
+
     // The bucket name may be overridden (S3 names are global), so functions get the real one.
     this.names = { ...topologyNames, archiveBucket: bucket.bucket };
     const inputs: ConsumerInputs = {
@@ -126,6 +129,7 @@ export class ClickstreamStack extends TerraformStack {
       maximumRecordAgeInSeconds: vars.maxRecordAgeSeconds.numberValue,
       logRetentionDays: vars.logRetentionDays.numberValue,
       logLevel: vars.logLevel.stringValue,
+      privacyEnvironment: privacy.environment,
     };
     this.consumers = {
       'event-processor': new EventProcessor(this, 'event-processor', {
@@ -208,7 +212,10 @@ export class ClickstreamStack extends TerraformStack {
       logRetentionDays: vars.logRetentionDays.numberValue,
       logLevel: vars.logLevel.stringValue,
       variables: new CollectorVariables(this, 'collector-variables'),
+      privacyEnvironment: privacy.environment,
     });
+    privacy.grantSecretRead(collector.role, 'collector-address-key', collector.role.name);
+    for (const [service, consumer] of Object.entries(this.consumers)) privacy.grantSecretRead(consumer.role, `${service}-address-key`, consumer.role.name);
 
     const output = (name: string, value: string, description: string) => {
       new TerraformOutput(this, name, { value, description }).overrideLogicalId(name);

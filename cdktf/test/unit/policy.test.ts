@@ -87,8 +87,9 @@ describe.each(synthAll().map(({ stack, json }) => [stack.node.id, json] as const
   const documents = policyDocuments(json);
 
   it('finds the policies to check', () => {
-    // Each consumer's policy and its (count-gated) tracing policy, the compactor's and its scheduler's, the collector's and forget's.
-    expect(documents.filter((d) => d.where.startsWith('aws_iam_role_policy'))).toHaveLength(SERVICES.length * 2 + 2 + 1 + 1);
+    // Each consumer's policy and its (count-gated) tracing policy, the compactor's and its scheduler's, the collector's and forget's,
+    // and the (count-gated) address-key policy of the collector and each consumer.
+    expect(documents.filter((d) => d.where.startsWith('aws_iam_role_policy'))).toHaveLength(SERVICES.length * 2 + 2 + 1 + 1 + SERVICES.length + 1);
     expect(documents.filter((d) => d.where.startsWith('aws_iam_policy.'))).toHaveLength(1);
     // Roles (consumers + compactor + its scheduler + collector + forget + producer), key, two bucket policies, the collector's and forget's policies.
     expect(documents.length).toBeGreaterThanOrEqual(SERVICES.length * 3 + 2 * 2 + 1 + 1 + 2 + 2 + 2);
