@@ -162,7 +162,7 @@ it('consent: the tracker sends nothing after optOut() (remembered across pages) 
       gpcShopper.context.on('request', (request) => {
         if (new URL(request.url()).pathname.startsWith('/v1/')) gpcSent.push(request.url());
       });
-      await gpcShopper.context.addInitScript(() => Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true }));
+      await gpcShopper.context.addInitScript(() => Object.defineProperty((globalThis as unknown as { Navigator: { prototype: object } }).Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true }));
       const gpc = await gpcShopper.context.newPage();
       await gpc.goto(`${collector.url}/demo/`);
       await gpc.click('a[data-product="sku-1002"]');

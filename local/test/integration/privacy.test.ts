@@ -1,11 +1,14 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoDbClient, createKinesisClient, createLogger, createS3Client, hourLabel, listArchiveObjects, putRecords, type ArchiveLine, type QuarantineLine } from '@clickstream/shared';
-import { forgetLocally } from '../../forget';
+import { buildService } from '../../../scripts/build';
+import { forgetLocally, localForgetEnv } from '../../forget';
 import { hourQuality } from '../../lake-quality';
 import { LakeSession, syncLake } from '../../lake';
 import { manifestClientConfig } from '../../manifest';
@@ -181,4 +184,22 @@ it('forgets one user: their sessions, alerts, raw, quarantined and curated event
   const third = await bucketObjects();
   third.delete(again.audit_key!);
   expect({ tables: await tableItems(), objects: third }).toEqual({ tables: after.tables, objects: after.objects });
+});
+
+it('the bundle AWS runs (dist/forget/index.js, a child process with the function\'s environment) reports what npm run forget reports', async () => {
+  const outRoot = mkdtempSync(path.join(tmpdir(), 'clickstream-forget-bundle-'));
+  try {
+    const bundle = await buildService('forget', outRoot);
+    const request = { user_id: 'bob', dry_run: true };
+    const run = `require(${JSON.stringify(bundle)}).handler(${JSON.stringify(request)}, { awsRequestId: 'bundle' }).then((report) => process.stdout.write('\\nREPORT ' + JSON.stringify(report) + '\\n'))`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', run], { env: { PATH: process.env.PATH, ...localForgetEnv(stack.manifest), LOG_LEVEL: 'silent' } });
+    // Its stdout also carries the function's metrics (Embedded Metric Format lines), as on Lambda.
+    const fromBundle = JSON.parse(stdout.split('\n').find((line) => line.startsWith('REPORT '))!.slice('REPORT '.length)) as Record<string, unknown>;
+    const local = await forgetLocally(stack.manifest, request, createLogger({ service: 'forget', level: 'silent' }));
+    const comparable = ({ request_id: _id, requested_at: _at, completed_at: _done, ...rest }: Record<string, unknown>) => rest;
+    expect(comparable(fromBundle)).toEqual(comparable(local as unknown as Record<string, unknown>));
+    expect(fromBundle).toMatchObject({ dry_run: true, sessions: 2, raw: { events_removed: 3 } });
+  } finally {
+    rmSync(outRoot, { recursive: true, force: true });
+  }
 });
