@@ -128,6 +128,9 @@ const linesOf = (objects: Map<string, string>, zone: string) => [...objects].fil
 
 it('stores no full client address and no dropped query parameter anywhere: tables, raw, quarantine, curated, logs', async () => {
   const stored = { tables: JSON.stringify(await tableItems()), bucket: JSON.stringify([...(await bucketObjects())]), curated: JSON.stringify(await curatedRows()), logs: logs() };
+  // The logs searched are really there: the collector's access log and the consumers' debug lines.
+  expect(stored.logs).toContain('"service":"collector"');
+  expect(stored.logs).toContain('rejected record');
   for (const [where, text] of Object.entries(stored)) {
     for (const secret of [...FULL_ADDRESSES, ...SECRETS]) expect({ where, secret, found: text.includes(secret) }).toEqual({ where, secret, found: false });
   }
