@@ -40,8 +40,15 @@ module.exports = {
       name: 'services-are-independent',
       severity: 'error',
       comment: 'A service reaches another service only through the stream, never through its code.',
-      from: { path: '^services/([^/]+)/', pathNot: harness },
+      from: { path: '^services/([^/]+)/', pathNot: [harness, '^services/forget/'] },
       to: { path: '^services/', pathNot: '^services/$1/' },
+    },
+    {
+      name: 'forget-reads-contracts',
+      severity: 'error',
+      comment: 'Forgetting a user deletes from every store, so it is a reader of every store: through each owner\'s contract.ts only.',
+      from: { path: '^services/forget/', pathNot: harness },
+      to: { path: '^services/', pathNot: ['^services/forget/', '^services/[^/]+/src/contract\\.ts$'] },
     },
     {
       name: 'services-point-down',

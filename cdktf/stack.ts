@@ -12,11 +12,13 @@ import { Archiver } from './constructs/archiver';
 import { Collector, CollectorVariables } from './constructs/collector';
 import type { ConsumerInputs } from './constructs/consumer-inputs';
 import { EncryptionKey } from './constructs/encryption-key';
+import { Forget } from './constructs/forget';
 import { EVENT_PROCESSOR_DYNAMODB_ACTIONS, EVENT_PROCESSOR_TABLES, EventProcessor } from './constructs/event-processor';
 import { Lake } from './constructs/lake';
 import { Observability } from './constructs/observability';
 import { OnFailureBucket } from './constructs/on-failure-bucket';
 import { Operations } from './constructs/operations';
+import { Privacy } from './constructs/privacy';
 import { Producers } from './constructs/producers';
 import { EventStream } from './constructs/stream';
 import type { StreamConsumerFunction } from './constructs/stream-consumer-function';
@@ -82,6 +84,7 @@ export class ClickstreamStack extends TerraformStack {
       transitionGlacierDays: vars.archiveTransitionGlacierDays.numberValue,
       expirationDays: vars.archiveExpirationDays.numberValue,
       quarantineExpirationDays: vars.quarantineExpirationDays.numberValue,
+      forgetAuditExpirationDays: vars.forgetAuditExpirationDays.numberValue,
     }).bucket;
     const onFailure = new OnFailureBucket(this, 'on-failure', {
       name: topologyNames.onFailureBucket,
@@ -106,6 +109,8 @@ export class ClickstreamStack extends TerraformStack {
     });
     const producers = new Producers(this, 'producers', { prefix: topologyNames.prefix, stream, key, accountId: encryption.accountId, partition: encryption.partition });
 
+    const privacy = new Privacy(this, 'privacy', { region: vars.awsRegion.stringValue, accountId: encryption.accountId, partition: encryption.partition });
+
     // The bucket name may be overridden (S3 names are global), so functions get the real one.
     this.names = { ...topologyNames, archiveBucket: bucket.bucket };
     const inputs: ConsumerInputs = {
@@ -124,9 +129,15 @@ export class ClickstreamStack extends TerraformStack {
       maximumRecordAgeInSeconds: vars.maxRecordAgeSeconds.numberValue,
       logRetentionDays: vars.logRetentionDays.numberValue,
       logLevel: vars.logLevel.stringValue,
+      privacyEnvironment: privacy.environment,
     };
     this.consumers = {
-      'event-processor': new EventProcessor(this, 'event-processor', { inputs, tables, batchSize: vars.batchSize.numberValue }).consumer,
+      'event-processor': new EventProcessor(this, 'event-processor', {
+        inputs,
+        tables,
+        batchSize: vars.batchSize.numberValue,
+        retention: { aggregateTtlDays: vars.aggregateTtlDays.stringValue, sessionTtlDays: vars.sessionTtlDays.stringValue },
+      }).consumer,
       'anomaly-detector': new AnomalyDetector(this, 'anomaly-detector', {
         inputs,
         alertsTable: tables.alerts,
@@ -134,6 +145,7 @@ export class ClickstreamStack extends TerraformStack {
         batchSize: vars.batchSize.numberValue,
         enabled: vars.enableAnomalyDetection.booleanValue,
         publishAlerts: vars.enableSnsAlerts.stringValue,
+        retention: { alertHistoryTtlDays: vars.alertHistoryTtlDays.stringValue, alertStateTtlHours: vars.alertStateTtlHours.stringValue },
       }).consumer,
       archiver: new Archiver(this, 'archiver', { inputs, bucket, batchSize: vars.archiverBatchSize.numberValue }).consumer,
     };
@@ -174,6 +186,21 @@ export class ClickstreamStack extends TerraformStack {
       forceDestroy: props.profile.bucketForceDestroy,
     });
 
+    const forget = new Forget(this, 'forget', {
+      project,
+      environment,
+      names: this.names,
+      bundle: props.bundles.forget,
+      bucket,
+      sessionTable: tables.sessionMetrics,
+      alertsTable: tables.alerts,
+      compactor: lake.compactor.function,
+      key,
+      logRetentionDays: vars.logRetentionDays.numberValue,
+      logLevel: vars.logLevel.stringValue,
+      alertHistoryTtlDays: vars.alertHistoryTtlDays.stringValue,
+    });
+
     const collector = new Collector(this, 'collector', {
       project,
       environment,
@@ -185,7 +212,10 @@ export class ClickstreamStack extends TerraformStack {
       logRetentionDays: vars.logRetentionDays.numberValue,
       logLevel: vars.logLevel.stringValue,
       variables: new CollectorVariables(this, 'collector-variables'),
+      privacyEnvironment: privacy.environment,
     });
+    privacy.grantSecretRead(collector.role, 'collector-address-key', collector.role.name);
+    for (const [service, consumer] of Object.entries(this.consumers)) privacy.grantSecretRead(consumer.role, `${service}-address-key`, consumer.role.name);
 
     const output = (name: string, value: string, description: string) => {
       new TerraformOutput(this, name, { value, description }).overrideLogicalId(name);
@@ -208,6 +238,7 @@ export class ClickstreamStack extends TerraformStack {
     output('athena_workgroup_name', lake.catalog.workgroup.name, 'Athena workgroup for the lake (named queries, enforced limits).');
     output('lambda_compactor_function_name', lake.compactor.function.functionName, 'compactor function (invoke with {"hour":"YYYY-MM-DDTHH"} to compact an hour now).');
     output('collector_url', collector.collectorUrl, 'The collector (POST <collector_url>/v1/events; the tracker at <collector_url>/tracker.js).');
+    output('lambda_forget_function_name', forget.function.functionName, 'forget function (invoke with {"user_id":"…"} to remove one user\'s data; README "Privacy").');
     output('lambda_collector_function_name', collector.function.functionName, 'collector function.');
     for (const [service, consumer] of Object.entries(this.consumers)) {
       const snake = service.replace(/-/g, '_');

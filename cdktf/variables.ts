@@ -7,7 +7,8 @@
  */
 import { Construct } from 'constructs';
 import { TerraformVariable } from 'cdktn';
-import { CONSUMERS, DEFAULT_PROJECT, SERVICES } from '@clickstream/shared';
+import { CONSUMERS, DEFAULT_PROJECT, SERVICES, TABLE_RETENTION_DEFAULTS } from '@clickstream/shared';
+import { CURATED_EXPIRY_MARGIN_DAYS } from './constructs/archive-bucket';
 import { SHARD_LEVEL_METRICS, STREAM_MODES, type EnvironmentProfile } from './environments';
 
 export type { EnvironmentProfile } from './environments';
@@ -74,6 +75,11 @@ export class StackVariables extends Construct {
   readonly archiveExpirationDays: TerraformVariable;
   readonly quarantineExpirationDays: TerraformVariable;
   readonly onFailureExpirationDays: TerraformVariable;
+  readonly aggregateTtlDays: TerraformVariable;
+  readonly sessionTtlDays: TerraformVariable;
+  readonly alertHistoryTtlDays: TerraformVariable;
+  readonly alertStateTtlHours: TerraformVariable;
+  readonly forgetAuditExpirationDays: TerraformVariable;
   readonly iteratorAgeAlarmThresholdMs: TerraformVariable;
   readonly durationAlarmTimeoutPercent: TerraformVariable;
   readonly quarantineRateAlarmPercent: TerraformVariable;
@@ -268,7 +274,7 @@ export class StackVariables extends Construct {
     this.archiveExpirationDays = v('archive_expiration_days', {
       type: 'number',
       default: 365,
-      description: 'Days before archived events expire (after the GLACIER_IR transition).',
+      description: `Days before archived raw events expire (after the GLACIER_IR transition); the curated zone built from them expires ${CURATED_EXPIRY_MARGIN_DAYS} days earlier.`,
       validation: wholeBetween('archive_expiration_days', 61, 36500),
     });
     this.quarantineExpirationDays = v('quarantine_expiration_days', {
@@ -282,6 +288,39 @@ export class StackVariables extends Construct {
       default: defaults.onFailureExpirationDays,
       description: 'Days before discarded batches in the on-failure bucket expire: the time you have to replay them.',
       validation: wholeBetween('on_failure_expiration_days', 1, 36500),
+    });
+    // Retention of the tables (DynamoDB TTL, set by the functions that write the items) and of the
+    // forget audit records; the archive's, the quarantine's, the on-failure bucket's and the logs'
+    // are above. README "Privacy", "Retention" lists every store.
+    this.aggregateTtlDays = v('aggregate_ttl_days', {
+      type: 'number',
+      default: TABLE_RETENTION_DEFAULTS.aggregateTtlDays,
+      description: 'Days page metrics and counters per minute are kept (DynamoDB TTL after their minute). They hold no personal data.',
+      validation: wholeBetween('aggregate_ttl_days', 1, 36500),
+    });
+    this.sessionTtlDays = v('session_ttl_days', {
+      type: 'number',
+      default: TABLE_RETENTION_DEFAULTS.sessionTtlDays,
+      description: "Days a session item (session id, user id, pages, funnel) is kept after the session's last event (DynamoDB TTL).",
+      validation: wholeBetween('session_ttl_days', 1, 36500),
+    });
+    this.alertHistoryTtlDays = v('alert_history_ttl_days', {
+      type: 'number',
+      default: TABLE_RETENTION_DEFAULTS.alertHistoryTtlDays,
+      description: 'Days the alert history (which may name a session or a user) is kept after the incident (DynamoDB TTL); forget searches this far back.',
+      validation: wholeBetween('alert_history_ttl_days', 1, 36500),
+    });
+    this.alertStateTtlHours = v('alert_state_ttl_hours', {
+      type: 'number',
+      default: TABLE_RETENTION_DEFAULTS.alertStateTtlHours,
+      description: "Hours the anomaly-detector's working state and cooldowns (per session, user and minute) are kept after their last event (DynamoDB TTL).",
+      validation: wholeBetween('alert_state_ttl_hours', 1, 8760),
+    });
+    this.forgetAuditExpirationDays = v('forget_audit_expiration_days', {
+      type: 'number',
+      default: 1095,
+      description: 'Days the audit record of each forget request (audit/forget/ in the archive bucket; the user only as a SHA-256 digest) is kept.',
+      validation: wholeBetween('forget_audit_expiration_days', 1, 36500),
     });
     this.iteratorAgeAlarmThresholdMs = v('iterator_age_alarm_threshold_ms', {
       type: 'number',

@@ -13,7 +13,7 @@ import { DEFAULT_DASHBOARD_PORT } from './dashboard/server';
 import { DemoTraffic } from './demo';
 import { manifestClientConfig, MANIFEST_FILE, stateDirectory } from './manifest';
 import { describeReset, resetLocalState } from './reset';
-import { DEFAULT_PORTS, startLocalStack, type LocalStack } from './stack';
+import { DEFAULT_PORTS, privacyEnvironment, startLocalStack, type LocalStack } from './stack';
 
 const HELP = `Usage: npm start -- [options]
 
@@ -84,6 +84,7 @@ async function main({ values }: CommandLine<typeof COMMAND.options>): Promise<vo
     logLevel,
     dashboardPort: port(values['dashboard-port'], 'CLICKSTREAM_DASHBOARD_PORT', DEFAULT_DASHBOARD_PORT),
     collectorPort: port(values['collector-port'], 'CLICKSTREAM_COLLECTOR_PORT', DEFAULT_COLLECTOR_PORT),
+    privacyEnv: privacyEnvironment(process.env),
   });
   const readyMs = Date.now() - startedAt;
   process.stdout.write(banner(stack, readyMs, await awsCli));

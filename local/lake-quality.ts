@@ -63,8 +63,9 @@ export async function hourQuality(reader: ArchiveReader, tables: TablesReader, h
     };
   }
   const figures = manifest.figures;
-  const countsAgree = figures.curated_rows === accepted;
-  if (!countsAgree) problems.push(`curated rows ${figures.curated_rows} ≠ accepted events ${accepted}`);
+  const forgotten = figures.forgotten_events ?? 0;
+  const countsAgree = figures.curated_rows + forgotten === accepted;
+  if (!countsAgree) problems.push(`curated rows ${figures.curated_rows}${forgotten > 0 ? ` + forgotten events ${forgotten}` : ''} ≠ accepted events ${accepted}`);
   if (stale) problems.push('raw objects changed since the live generation was built');
   if (figures.malformed_lines > 0) problems.push(`${figures.malformed_lines} malformed raw lines`);
   return {

@@ -53,7 +53,8 @@ export interface PreparedEvent {
   source: string;
   data: string;
   partitionKey: string;
-  verdict: 'accepted' | string;
+  /** `accepted`, `opted_out` (dropped by the consumers, stored nowhere), or the rejection reason. */
+  verdict: 'accepted' | 'opted_out' | string;
   detail?: string;
   eventType?: string;
   sessionId?: string;
@@ -91,7 +92,7 @@ export function prepareEvents(texts: ReadonlyArray<{ source: string; text: strin
       source,
       data,
       partitionKey,
-      verdict: verdict.ok ? 'accepted' : verdict.reason,
+      verdict: verdict.ok ? 'accepted' : 'optedOut' in verdict ? 'opted_out' : verdict.reason,
       ...(verdict.ok ? {} : { detail: verdict.message }),
       ...(typeof eventType === 'string' ? { eventType } : {}),
       ...(typeof sessionId === 'string' ? { sessionId } : {}),
@@ -139,9 +140,14 @@ async function main({ values, positionals }: CommandLine<typeof COMMAND.options>
     event_type: event.eventType ?? '',
     session_id: event.sessionId ?? '',
     sent: sentSet.has(event) ? 'yes' : manifest === undefined ? 'dry run' : toSend.includes(event) ? 'FAILED' : 'no (--valid-only)',
-    verdict: event.verdict === 'accepted' ? `accepted${event.timestampAdded ? ' (timestamp set to now)' : ''}` : `will be quarantined: ${event.verdict} (${event.detail})`,
+    verdict:
+      event.verdict === 'accepted'
+        ? `accepted${event.timestampAdded ? ' (timestamp set to now)' : ''}`
+        : event.verdict === 'opted_out'
+          ? 'opted out: will not be collected'
+          : `will be quarantined: ${event.verdict} (${event.detail})`,
   }));
-  const quarantined = prepared.filter((event) => event.verdict !== 'accepted' && sentSet.has(event)).length;
+  const quarantined = prepared.filter((event) => event.verdict !== 'accepted' && event.verdict !== 'opted_out' && sentSet.has(event)).length;
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ stream: manifest?.stream.name ?? null, sent: sentSet.size, failed: failed.size, willBeQuarantined: quarantined, events: prepared.map((event, index) => ({ ...rows[index], data: event.data })) }, null, 2)}\n`);
   } else {

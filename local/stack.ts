@@ -10,6 +10,7 @@ import {
   createSnsClient,
   createSqsClient,
   DEFAULT_ENVIRONMENT,
+  ENV,
   DEFAULT_PROJECT,
   MetricsLogger,
   resourceNames,
@@ -78,6 +79,14 @@ export interface LocalStackOptions {
   serviceEndpoints?: (emulators: LocalManifest['endpoints']) => Promise<Partial<LocalManifest['endpoints']>>;
   /** Milliseconds between scheduled compactor runs (default 5 minutes); 0 runs it only on demand. */
   compactEveryMs?: number;
+  /** Privacy settings for every function (`CLIENT_ADDRESS_*`, `URL_QUERY_ALLOW_LIST`: README "Privacy"); `npm start` passes its own environment's. */
+  privacyEnv?: Record<string, string>;
+}
+
+/** The privacy variables every function reads (shared/src/contract/config.ts), picked from an environment. */
+export function privacyEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const names = [ENV.clientAddressMode, ENV.clientAddressHmacSecret, ENV.clientAddressHmacSecretParameter, ENV.clientAddressHmacSecretId, ENV.clientAddressHmacSecretCacheSeconds, ENV.urlQueryAllowList, ENV.collectorHonorGlobalPrivacyControl];
+  return Object.fromEntries(names.flatMap((name) => (env[name] === undefined ? [] : [[name, env[name]!]])));
 }
 
 export interface LocalStack {
@@ -265,7 +274,7 @@ async function createMapping(service: ServiceName, context: MappingContext): Pro
   const functionName = names.functions[service];
   const sink = context.telemetry.sink(service);
   const local = { project: context.project, environment: context.environment, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoints, alertsTopicArn: resources.alertsTopicArn };
-  const env = localFunctionEnvironment(service, local, logLevel);
+  const env = { ...localFunctionEnvironment(service, local, logLevel), ...options.privacyEnv };
   const logger = createLogger({ service, level: logLevel, destination: sink });
   const invoke = await loadServiceHandler(service, env, { logger, emfWriter: sink.emfWriter });
   return new EventSourceMapping({
@@ -305,7 +314,7 @@ async function startCollector(port: number, context: Pick<MappingContext, 'optio
     logLevel: context.logLevel,
     logger: createLogger({ service: 'collector', level: context.logLevel, destination: sink }),
     emfWriter: sink.emfWriter,
-    ...(context.options.collectorEnv === undefined ? {} : { env: context.options.collectorEnv }),
+    env: { ...context.options.privacyEnv, ...context.options.collectorEnv },
   });
 }
 

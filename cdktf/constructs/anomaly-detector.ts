@@ -23,7 +23,15 @@ export class AnomalyDetector extends Construct {
   constructor(
     scope: Construct,
     id: string,
-    props: { inputs: ConsumerInputs; alertsTable: DynamodbTable; topic: SnsTopic; batchSize: number; enabled: boolean | IResolvable; publishAlerts: string },
+    props: {
+      inputs: ConsumerInputs;
+      alertsTable: DynamodbTable;
+      topic: SnsTopic;
+      batchSize: number;
+      enabled: boolean | IResolvable;
+      publishAlerts: string;
+      retention: { alertHistoryTtlDays: string; alertStateTtlHours: string };
+    },
   ) {
     super(scope, id);
     const tableArn = props.alertsTable.arn;
@@ -32,7 +40,11 @@ export class AnomalyDetector extends Construct {
         batchSize: props.batchSize,
         alertsTopicArn: props.topic.arn,
         // enable_sns_alerts switches anomaly alerts to SNS (and the e-mail subscription); off, they go to history only.
-        environment: { [ENV.enableSnsAlerts]: props.publishAlerts },
+        environment: {
+          [ENV.enableSnsAlerts]: props.publishAlerts,
+          [ENV.anomalyHistoryTtlDays]: props.retention.alertHistoryTtlDays,
+          [ENV.anomalyStateTtlHours]: props.retention.alertStateTtlHours,
+        },
       }),
       enabled: props.enabled,
       statements: [

@@ -1,6 +1,6 @@
-import { ARCHIVE_PREFIXES, LAKE_PREFIXES } from '@clickstream/shared';
+import { ARCHIVE_PREFIXES, FORGET_AUDIT_PREFIX, FORGOTTEN_PREFIX, LAKE_PREFIXES } from '@clickstream/shared';
 import { Construct } from 'constructs';
-import { Op } from 'cdktn';
+import { Op, Token } from 'cdktn';
 import type { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
 import type { S3Bucket } from '@cdktn/provider-aws/lib/s3-bucket';
 import { S3BucketLifecycleConfiguration } from '@cdktn/provider-aws/lib/s3-bucket-lifecycle-configuration';
@@ -14,7 +14,25 @@ export interface ArchiveBucketProps {
   transitionGlacierDays: number;
   expirationDays: number;
   quarantineExpirationDays: number;
+  forgetAuditExpirationDays: number;
 }
+
+/** Every curated object (Parquet files and symlink manifests) is under this prefix. */
+export const CURATED_PREFIX = 'curated/';
+for (const prefix of [LAKE_PREFIXES.curatedEvents, LAKE_PREFIXES.curatedSymlinks]) {
+  if (!prefix.startsWith(CURATED_PREFIX)) throw new Error(`curated prefix ${prefix} is outside ${CURATED_PREFIX}: the curated lifecycle rule would miss it`);
+}
+
+/**
+ * Days the curated zone expires before the raw zone. forget finds a user's curated rows through
+ * the raw objects that hold their events, so no curated hour may outlive the raw objects it was
+ * built from: an hour is re-compacted while late events can still arrive (the daily sweep's 170
+ * hours, 8 days rounded up), and S3 rounds an expiry to the next midnight UTC (one more day).
+ */
+export const CURATED_EXPIRY_MARGIN_DAYS = 9;
+
+/** Days noncurrent versions (what an overwrite or a delete replaced) are kept in the archive bucket. */
+export const NONCURRENT_VERSION_DAYS = 30;
 
 /**
  * Raw events (gzip JSON Lines per shard batch) and quarantined records, in a secure bucket with a
@@ -39,7 +57,34 @@ export class ArchiveBucket extends Construct {
             { days: props.transitionGlacierDays, storageClass: 'GLACIER_IR' },
           ],
           expiration: [{ days: props.expirationDays }],
-          noncurrentVersionExpiration: [{ noncurrentDays: 30 }],
+          noncurrentVersionExpiration: [{ noncurrentDays: NONCURRENT_VERSION_DAYS }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+        {
+          // Parquet and manifests of the lake; superseded generations are deleted by the compactor
+          // and leave noncurrent versions, which expire too.
+          id: 'curated-expiry',
+          status: 'Enabled',
+          filter: [{ prefix: CURATED_PREFIX }],
+          expiration: [{ days: Token.asNumber(Op.sub(props.expirationDays, CURATED_EXPIRY_MARGIN_DAYS)) }],
+          noncurrentVersionExpiration: [{ noncurrentDays: NONCURRENT_VERSION_DAYS }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+        {
+          // forget's per-hour tallies (event-id digests, no personal data) explain raw hours: they go with them.
+          id: 'forgotten-tallies-expiry',
+          status: 'Enabled',
+          filter: [{ prefix: FORGOTTEN_PREFIX }],
+          expiration: [{ days: props.expirationDays }],
+          noncurrentVersionExpiration: [{ noncurrentDays: NONCURRENT_VERSION_DAYS }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
+        },
+        {
+          id: 'forget-audit-expiry',
+          status: 'Enabled',
+          filter: [{ prefix: FORGET_AUDIT_PREFIX }],
+          expiration: [{ days: props.forgetAuditExpirationDays }],
+          noncurrentVersionExpiration: [{ noncurrentDays: NONCURRENT_VERSION_DAYS }],
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
         },
         {
@@ -56,7 +101,7 @@ export class ArchiveBucket extends Construct {
           status: 'Enabled',
           filter: [{ prefix: ARCHIVE_PREFIXES.quarantine }],
           expiration: [{ days: props.quarantineExpirationDays }],
-          noncurrentVersionExpiration: [{ noncurrentDays: 30 }],
+          noncurrentVersionExpiration: [{ noncurrentDays: NONCURRENT_VERSION_DAYS }],
           abortIncompleteMultipartUpload: [{ daysAfterInitiation: 7 }],
         },
       ],

@@ -62,6 +62,8 @@ export interface CollectorProps {
   logRetentionDays: number;
   logLevel: string;
   variables: CollectorVariables;
+  /** The privacy settings (README "Privacy"), applied before anything reaches the stream. */
+  privacyEnvironment: Record<string, string>;
 }
 
 /**
@@ -109,6 +111,7 @@ export class Collector extends Construct {
       names: props.names,
       logLevel: props.logLevel as LogLevel,
       extra: {
+        ...props.privacyEnvironment,
         [ENV.collectorAllowedOrigins]: Fn.join(',', vars.allowedOrigins.listValue),
         [ENV.collectorWriteKeys]: Fn.join(',', vars.writeKeys.listValue),
         [ENV.collectorRequireWriteKey]: 'true',

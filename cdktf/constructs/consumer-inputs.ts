@@ -24,6 +24,8 @@ export interface ConsumerInputs {
   maximumRecordAgeInSeconds: number;
   logRetentionDays: number;
   logLevel: string;
+  /** The privacy settings every consumer applies before storing (README "Privacy"). */
+  privacyEnvironment: Record<string, string>;
 }
 
 /** Role names: `<function name>-role`. */
@@ -60,7 +62,7 @@ export function consumerProps(
       alertsTopicArn: extra.alertsTopicArn,
       // A Terraform variable (validated against the pino levels) at deploy time.
       logLevel: inputs.logLevel as LogLevel,
-      ...(extra.environment === undefined ? {} : { extra: extra.environment }),
+      extra: { ...inputs.privacyEnvironment, ...extra.environment },
     }),
   };
 }

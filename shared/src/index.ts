@@ -1,6 +1,6 @@
 export { backoffDelay, chunk, mapWithConcurrency, sleep } from './runtime/concurrency';
-export { clientOptions, createCloudWatchClient, createDynamoDbClient, createKinesisClient, createLambdaClient, createS3Client, createSnsClient, createSqsClient, httpHandler, type ClientConfig } from './runtime/clients';
-export { ENV, functionEnvironment, loadConfig, readBoolean, readNumber, readText, LOG_LEVELS, type Config, type Endpoints, type Env, type LogLevel } from './contract/config';
+export { clientOptions, createCloudWatchClient, createDynamoDbClient, createKinesisClient, createLambdaClient, createS3Client, createSecretsManagerClient, createSnsClient, createSqsClient, createSsmClient, httpHandler, type ClientConfig } from './runtime/clients';
+export { ENV, functionEnvironment, loadConfig, TABLE_RETENTION_DEFAULTS, readBoolean, readNumber, readText, LOG_LEVELS, type AddressSecretSource, type Config, type Endpoints, type Env, type LogLevel, type PrivacySettings } from './contract/config';
 export { ClickstreamError, ConfigError, isPermanentError, StoreWriteError } from './contract/errors';
 export { putVersioned, type VersionedResult, type VersionedWrite, type WriteStats } from './dynamo/versioned';
 export { addFenced, addFencedItems, contribution, fenceAttribute, type FenceStats, type FencedContribution, type FencedItem, type FencedItemsResult } from './dynamo/fenced-increment';
@@ -23,6 +23,7 @@ export {
   DEFAULT_PROJECT,
   keyAttributes,
   LAMBDA_FUNCTIONS,
+  FORGET_SERVICE,
   METRICS_NAMESPACE,
   resourceNames,
   SERVICES,
@@ -37,13 +38,17 @@ export {
   type TableDefinition,
   type TableKey,
 } from './contract/topology';
-export { decodeEvent, isCamelCasePayload, MAX_FIELD_BYTES, NUMBER_RANGE, REJECTION_REASONS, type Accepted, type RecordOrigin, type Rejection, type RejectionReason, type ValidationOptions, type ValidationResult } from './contract/validate';
+export { decodeEvent, isCamelCasePayload, MAX_FIELD_BYTES, NUMBER_RANGE, REJECTION_REASONS, type Accepted, type OptedOut, type RecordOrigin, type Rejection, type RejectionReason, type ValidationOptions, type ValidationResult } from './contract/validate';
 export { cloudWatchDashboardBody, DASHBOARD, fillPlaceholders, searchExpression, type DashboardDefinition, type DashboardNames, type DashboardWidget, type MetricSearch, type MetricStat, type MetricTemplate, type WidgetView } from './contract/dashboard';
 export {
   ARCHIVE_OBJECT_SUFFIX,
   ARCHIVE_SCHEMA_VERSION,
   eventFromArchiveLine,
   eventsPrefix,
+  FORGOTTEN_PREFIX,
+  FORGET_AUDIT_PREFIX,
+  forgottenPrefix,
+  forgottenTallyKey,
   hourPartition,
   hourPrefixes,
   isCovered,
@@ -58,6 +63,7 @@ export {
   type ArchiveLine,
   type ArchiveObject,
   type ArchiveReader,
+  type ForgottenTally,
   type QuarantineLine,
   type SequenceRange,
 } from './contract/archive';
@@ -80,3 +86,24 @@ export {
 } from './contract/lake';
 export { putRecords, PUT_RECORDS_LIMIT, type PutRecordsOptions, type PutResult, type RecordPlacement } from './runtime/put-records';
 export { IP_TRUNCATION, truncateIpAddress } from './contract/client-address';
+export {
+  ADDRESS_MODES,
+  ADDRESS_PSEUDONYM,
+  addressKey,
+  applyPrivacy,
+  canonicalAddress,
+  DEFAULT_PRIVACY_POLICY,
+  DEFAULT_QUERY_ALLOW_LIST,
+  hmacAddress,
+  isOptedOut,
+  MIN_ADDRESS_SECRET_BYTES,
+  pseudonymizeAddress,
+  queryParameterAllowed,
+  sanitizeRecordBytes,
+  scrubAddresses,
+  stripUrl,
+  type AddressKey,
+  type AddressMode,
+  type PrivacyPolicy,
+} from './contract/privacy';
+export { fixedPrivacySource, privacySource, secretReader, type PrivacySource, type SecretReader } from './runtime/privacy-source';

@@ -23,6 +23,7 @@ describe('locateBundles', () => {
       archiver: { directory: PLACEHOLDER_DIR, built: false },
       compactor: { directory: PLACEHOLDER_DIR, built: false },
       collector: { directory: PLACEHOLDER_DIR, built: false },
+      forget: { directory: PLACEHOLDER_DIR, built: false },
     });
   });
 
@@ -31,8 +32,8 @@ describe('locateBundles', () => {
     expect(resourceAt(json, 'aws_lambda_event_source_mapping', 'event-processor/consumer/event-source').enabled).toBe(true);
     expect(resourceAt(json, 'aws_lambda_event_source_mapping', 'anomaly-detector/consumer/event-source').enabled).toBe(false);
     expect(resourceAt(json, 'aws_lambda_event_source_mapping', 'archiver/consumer/event-source').enabled).toBe(false);
-    // The three consumers, the compactor and the collector.
-    expect(Object.keys(resources(json, 'aws_lambda_function'))).toHaveLength(5);
+    // The three consumers, the compactor, the collector and forget.
+    expect(Object.keys(resources(json, 'aws_lambda_function'))).toHaveLength(6);
     for (const schedule of Object.values(resources(json, 'aws_scheduler_schedule'))) expect(schedule.state).toBe('DISABLED');
   });
 

@@ -87,11 +87,12 @@ describe.each(synthAll().map(({ stack, json }) => [stack.node.id, json] as const
   const documents = policyDocuments(json);
 
   it('finds the policies to check', () => {
-    // Each consumer's policy and its (count-gated) tracing policy, the compactor's and its scheduler's, and the collector's.
-    expect(documents.filter((d) => d.where.startsWith('aws_iam_role_policy'))).toHaveLength(SERVICES.length * 2 + 2 + 1);
+    // Each consumer's policy and its (count-gated) tracing policy, the compactor's and its scheduler's, the collector's and forget's,
+    // and the (count-gated) address-key policy of the collector and each consumer.
+    expect(documents.filter((d) => d.where.startsWith('aws_iam_role_policy'))).toHaveLength(SERVICES.length * 2 + 2 + 1 + 1 + SERVICES.length + 1);
     expect(documents.filter((d) => d.where.startsWith('aws_iam_policy.'))).toHaveLength(1);
-    // Roles (consumers + compactor + its scheduler + collector + producer), key, two bucket policies, the collector's policy.
-    expect(documents.length).toBeGreaterThanOrEqual(SERVICES.length * 3 + 2 * 2 + 1 + 1 + 2 + 2);
+    // Roles (consumers + compactor + its scheduler + collector + forget + producer), key, two bucket policies, the collector's and forget's policies.
+    expect(documents.length).toBeGreaterThanOrEqual(SERVICES.length * 3 + 2 * 2 + 1 + 1 + 2 + 2 + 2);
   });
 
   it('never allows a wildcard action', () => {
@@ -103,10 +104,10 @@ describe.each(synthAll().map(({ stack, json }) => [stack.node.id, json] as const
   });
 
   it('gives each function a role of its own, assumable by Lambda only; the compactor schedules one assumable by the scheduler only', () => {
-    const functionRoles = [...SERVICES.map((service) => `${service}/consumer/role`), 'lake/compactor/role', 'collector/role'].map((constructPath) => resourceAt(json, 'aws_iam_role', constructPath));
-    expect(new Set(functionRoles.map((r) => r.name)).size).toBe(SERVICES.length + 2);
-    // The consumers, the compactor, the compactor's scheduler, the collector and the producer role.
-    expect(Object.keys(resources(json, 'aws_iam_role'))).toHaveLength(SERVICES.length + 4);
+    const functionRoles = [...SERVICES.map((service) => `${service}/consumer/role`), 'lake/compactor/role', 'collector/role', 'forget/role'].map((constructPath) => resourceAt(json, 'aws_iam_role', constructPath));
+    expect(new Set(functionRoles.map((r) => r.name)).size).toBe(SERVICES.length + 3);
+    // The consumers, the compactor, the compactor's scheduler, the collector, forget and the producer role.
+    expect(Object.keys(resources(json, 'aws_iam_role'))).toHaveLength(SERVICES.length + 5);
     expect(parsePolicy(resourceAt(json, 'aws_iam_role', 'lake/compactor/scheduler-role').assume_role_policy).Statement).toEqual([
       { Sid: 'SchedulerAssumesRole', Effect: 'Allow', Principal: { Service: 'scheduler.amazonaws.com' }, Action: ['sts:AssumeRole'] },
     ]);

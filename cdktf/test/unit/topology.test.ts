@@ -3,7 +3,7 @@
  * agree: synthesize, evaluate every name with the variables at their defaults, and compare with
  * resourceNames(), TABLES, CONSUMERS, STREAM_DEFAULTS and functionEnvironment().
  */
-import { CONSUMERS, DEFAULT_PROJECT, functionEnvironment, resourceNames, SERVICES, STREAM_DEFAULTS, TABLES, type TableKey, ENV } from '@clickstream/shared';
+import { CONSUMERS, DEFAULT_PROJECT, functionEnvironment, resourceNames, SERVICES, STREAM_DEFAULTS, TABLE_RETENTION_DEFAULTS, TABLES, type TableKey, ENV } from '@clickstream/shared';
 import { profileOf } from '../../environments';
 import { refOf, resolveWithDefaults, resourceAt, synthAll, type Json } from '../synth';
 
@@ -80,6 +80,8 @@ describe.each(synthAll().map(({ stack, json }) => [stack.node.id, json] as const
     }
   });
 
+  const PRIVACY_ENV: string[] = [ENV.clientAddressMode, ENV.clientAddressHmacSecretParameter, ENV.clientAddressHmacSecretId, ENV.urlQueryAllowList];
+
   it('gives every function the environment functionEnvironment() builds', () => {
     const topicArn = refOf(json, 'aws_sns_topic', 'alerts/topic', 'arn');
     const bucketName = refOf(json, 'aws_s3_bucket', 'archive/bucket', 'bucket');
@@ -91,11 +93,17 @@ describe.each(synthAll().map(({ stack, json }) => [stack.node.id, json] as const
         environment,
         names,
         alertsTopicArn: service === 'anomaly-detector' ? topicArn : undefined,
-        // The anomaly-detector also gets the enable_sns_alerts switch (default false).
-        ...(service === 'anomaly-detector' ? { extra: { [ENV.enableSnsAlerts]: 'false' } } : {}),
+        // The anomaly-detector also gets the enable_sns_alerts switch (default false); the table
+        // writers get their items' TTLs (README "Privacy", "Retention").
+        ...(service === 'anomaly-detector'
+          ? { extra: { [ENV.enableSnsAlerts]: 'false', [ENV.anomalyHistoryTtlDays]: String(TABLE_RETENTION_DEFAULTS.alertHistoryTtlDays), [ENV.anomalyStateTtlHours]: String(TABLE_RETENTION_DEFAULTS.alertStateTtlHours) } }
+          : service === 'event-processor'
+            ? { extra: { [ENV.aggregateTtlDays]: String(TABLE_RETENTION_DEFAULTS.aggregateTtlDays), [ENV.sessionTtlDays]: String(TABLE_RETENTION_DEFAULTS.sessionTtlDays) } }
+            : {}),
       });
+      // The privacy settings are Terraform expressions of their own (cdktf/test/unit/privacy.test.ts).
       const resolved = Object.fromEntries(
-        Object.entries(env).map(([name, value]) => [name, value === bucketName ? names.archiveBucket : value === topicArn ? value : resolve(value)]),
+        Object.entries(env).filter(([name]) => !PRIVACY_ENV.includes(name)).map(([name, value]) => [name, value === bucketName ? names.archiveBucket : value === topicArn ? value : resolve(value)]),
       );
       expect(env.ARCHIVE_BUCKET).toBe(bucketName);
       // NODE_OPTIONS is the Node runtime's, not part of the shared contract.

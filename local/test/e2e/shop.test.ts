@@ -12,7 +12,8 @@ import { launchChromium } from '../support/browser';
  * The front door end to end, in Debian's chromium: the sample shop served by the local collector,
  * its tracker, the stream and all three services. A shopper browses (SPA route changes), views a
  * product, adds it to the cart, checks out and buys; then a shopper clicks while the collector is
- * down, and every event arrives once it is back.
+ * down, and every event arrives once it is back. A shopper who opts out, or whose browser sends
+ * Global Privacy Control, sends nothing at all.
  */
 let stack: Awaited<ReturnType<typeof startTestStack>>;
 let collector: CollectorServer;
@@ -125,4 +126,58 @@ it('the offline path: clicks while the collector is down are kept and arrive onc
   expect(lines).toHaveLength(5);
   expect(new Set(lines.map((line) => line.event_id)).size).toBe(5);
   expect(lines.map((line) => line.event_type).sort()).toEqual(['add_to_cart', 'page_view', 'page_view', 'page_view', 'product_view']);
+}, 60_000);
+
+it('consent: the tracker sends nothing after optOut() (remembered across pages) or under Global Privacy Control', async () => {
+  const shopper = await launchChromium();
+  try {
+    const sent: string[] = [];
+    shopper.context.on('request', (request) => {
+      if (new URL(request.url()).pathname.startsWith('/v1/')) sent.push(request.url());
+    });
+
+    // Tracking works on this profile, then the shopper opts out.
+    const page = await shopper.context.newPage();
+    await page.goto(`${collector.url}/demo/`);
+    await drained(page);
+    const before = sent.length;
+    expect(before).toBeGreaterThan(0);
+    await page.evaluate(() => (globalThis as unknown as { clickstream: { optOut(): void } }).clickstream.optOut());
+    await page.click('a[data-product="sku-1002"]');
+    await page.waitForSelector('#add-to-cart');
+    await page.reload();
+    await page.evaluate(async () => {
+      const clickstream = (globalThis as unknown as { clickstream: { track(type: string): void; flush(): Promise<void> } }).clickstream;
+      clickstream.track('click');
+      await clickstream.flush();
+    });
+    expect(await page.evaluate(() => (globalThis as unknown as { clickstream: { optedOut: boolean; queued: number } }).clickstream.optedOut)).toBe(true);
+    expect(sent.length).toBe(before);
+    await page.close();
+
+    // A browser with Global Privacy Control on: not one request, from the first page on.
+    const gpcShopper = await launchChromium();
+    try {
+      const gpcSent: string[] = [];
+      gpcShopper.context.on('request', (request) => {
+        if (new URL(request.url()).pathname.startsWith('/v1/')) gpcSent.push(request.url());
+      });
+      await gpcShopper.context.addInitScript(() => Object.defineProperty((globalThis as unknown as { Navigator: { prototype: object } }).Navigator.prototype, 'globalPrivacyControl', { get: () => true, configurable: true }));
+      const gpc = await gpcShopper.context.newPage();
+      await gpc.goto(`${collector.url}/demo/`);
+      await gpc.click('a[data-product="sku-1002"]');
+      await gpc.waitForSelector('#add-to-cart');
+      await gpc.evaluate(async () => {
+        const clickstream = (globalThis as unknown as { clickstream: { track(type: string): void; flush(): Promise<void> } }).clickstream;
+        clickstream.track('click');
+        await clickstream.flush();
+      });
+      expect(await gpc.evaluate(() => (globalThis as unknown as { clickstream: { queued: number } }).clickstream.queued)).toBe(0);
+      expect(gpcSent).toEqual([]);
+    } finally {
+      await gpcShopper.close();
+    }
+  } finally {
+    await shopper.close();
+  }
 }, 60_000);

@@ -33,6 +33,7 @@ const COMMANDS = [
   ['npm run reset', 'local/reset.ts'],
   ['npm run compact', 'local/compact.ts'],
   ['npm run quality', 'local/quality.ts'],
+  ['npm run forget', 'local/forget.ts'],
   ['npm run load-test', 'load-test/run.ts'],
   ['npm run chaos', 'load-test/chaos.ts'],
   ['npm run bench', 'scripts/bench.ts'],

@@ -116,4 +116,9 @@ describe('npm run send, preparing events', () => {
     expect(broken).toMatchObject({ verdict: 'invalid_json', data: '{"event_type":' });
     expect(broken!.partitionKey).toMatch(/^send-/);
   });
+
+  it('says an event carrying the opt-out will not be collected (not quarantined)', () => {
+    const [optedOut] = prepareEvents([{ source: 'argument 1', text: '{"event_type":"page_view","session_id":"s-3","page_url":"/","opt_out":true}' }], { nowMs });
+    expect(optedOut).toMatchObject({ verdict: 'opted_out', partitionKey: 's-3' });
+  });
 });

@@ -1,4 +1,4 @@
-import { ENV, readBoolean, readNumber, type Config, type Env } from '@clickstream/shared';
+import { ENV, readBoolean, readNumber, TABLE_RETENTION_DEFAULTS, type Config, type Env } from '@clickstream/shared';
 
 /** Thresholds of every rule; each maps to one environment variable (see `DEFAULT_RULE_SETTINGS`). */
 export interface RuleSettings {
@@ -60,8 +60,8 @@ export const DEFAULT_DETECTOR_SETTINGS: Omit<DetectorSettings, 'publishAlerts'> 
   enabled: true,
   cooldownMs: 15 * 60_000,
   minuteGraceMs: 120_000,
-  stateTtlHours: 48,
-  historyTtlDays: 30,
+  stateTtlHours: TABLE_RETENTION_DEFAULTS.alertStateTtlHours,
+  historyTtlDays: TABLE_RETENTION_DEFAULTS.alertHistoryTtlDays,
   rules: DEFAULT_RULE_SETTINGS,
 };
 

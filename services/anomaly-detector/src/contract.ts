@@ -1,5 +1,5 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AlertMessage } from './alerts';
+import { RULES, type AlertMessage } from './alerts';
 import { DEFAULT_RULE_SETTINGS } from './config';
 
 /** The `session_rate` rule's default limit (events per session per event-time minute). */
@@ -43,6 +43,54 @@ export interface AlertRecord extends AlertMessage {
 
 const DAY_MS = 86_400_000;
 const MAX_DAYS = 400;
+
+/** The subject keys (`subject_key` of alerts) that name a user or one of their sessions. */
+export function personalSubjects(userId: string, sessionIds: readonly string[]): string[] {
+  return [`user:${userId}`, ...sessionIds.map((sessionId) => `session:${sessionId}`)];
+}
+
+/**
+ * Every state and cooldown item that names a user or one of their sessions: what `forget`
+ * deletes besides the alert history (`historyKeysOfSubjects`). Minute counts and the traffic
+ * baseline hold no personal data and stay.
+ */
+export function personalStateKeys(userId: string, sessionIds: readonly string[]): Array<{ pk: string; sk: string }> {
+  const subjects = personalSubjects(userId, sessionIds);
+  return [userKey(userId), ...sessionIds.map(sessionKey), ...subjects.flatMap((subject) => RULES.map((rule) => cooldownKey(rule, subject)))];
+}
+
+/**
+ * Keys of the history items from `sinceMs` on about a user or their sessions: `subject_key` one of
+ * `personalSubjects`, or a session named in the alert's context (a bot alert's subject is the bot,
+ * its context the session). One Query per UTC day partition, reading keys, subject and context.
+ */
+export async function historyKeysAbout(client: DynamoDBDocumentClient, tableName: string, userId: string, sessionIds: readonly string[], options: { sinceMs: number; nowMs?: number }): Promise<Array<{ pk: string; sk: string }>> {
+  const wanted = new Set(personalSubjects(userId, sessionIds));
+  const sessions = new Set(sessionIds);
+  const keys: Array<{ pk: string; sk: string }> = [];
+  const nowMs = options.nowMs ?? Date.now();
+  for (let dayMs = Math.floor(nowMs / DAY_MS) * DAY_MS, days = 0; dayMs >= Math.floor(options.sinceMs / DAY_MS) * DAY_MS && days < MAX_DAYS; dayMs -= DAY_MS, days++) {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ProjectionExpression: 'pk, sk, subject_key, #context',
+          ExpressionAttributeNames: { '#context': 'context' },
+          ExpressionAttributeValues: { ':pk': historyPartition(dayMs) },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of result.Items ?? []) {
+        const context = (item.context ?? {}) as Record<string, unknown>;
+        if (wanted.has(String(item.subject_key)) || context.user_id === userId || sessions.has(String(context.session_id))) keys.push({ pk: String(item.pk), sk: String(item.sk) });
+      }
+      startKey = result.LastEvaluatedKey;
+    } while (startKey !== undefined);
+  }
+  return keys;
+}
 
 /**
  * Alerts whose incident time is at or after `sinceMs`, newest first, at most `limit`. Reads the

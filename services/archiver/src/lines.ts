@@ -29,7 +29,8 @@ export function toArchiveLine(event: ClickstreamEvent, record: StreamRecord): Ar
   return line;
 }
 
-export function toQuarantineLine(rejection: Rejection, record: StreamRecord): QuarantineLine {
+/** `data`: the bytes the quarantine keeps (`RejectedRecord.data`: sanitized by the privacy policy). */
+export function toQuarantineLine(rejection: Rejection, record: StreamRecord, data: Uint8Array = record.data): QuarantineLine {
   return {
     schema_version: SCHEMA_VERSION,
     reason: rejection.reason,
@@ -39,8 +40,8 @@ export function toQuarantineLine(rejection: Rejection, record: StreamRecord): Qu
     shard_id: record.shardId,
     sequence_number: record.sequenceNumber,
     partition_key: record.partitionKey,
-    raw_size_bytes: record.data.length,
-    raw_base64: Buffer.from(record.data.buffer, record.data.byteOffset, record.data.byteLength).toString('base64'),
+    raw_size_bytes: data.length,
+    raw_base64: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64'),
   };
 }
 

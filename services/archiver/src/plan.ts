@@ -45,8 +45,8 @@ export function planBatch(batch: DecidedBatch): ArchiveGroup[] {
     const text = JSON.stringify(toArchiveLine(event, record));
     add(eventsPrefix(event.event_time_ms, record.shardId), 'events', { sequenceNumber: record.sequenceNumber, text });
   }
-  for (const { record, rejection } of batch.rejected) {
-    const text = JSON.stringify(toQuarantineLine(rejection, record));
+  for (const { record, rejection, data } of batch.rejected) {
+    const text = JSON.stringify(toQuarantineLine(rejection, record, data));
     add(quarantinePrefix(record.arrivalMs, record.shardId), 'quarantine', { sequenceNumber: record.sequenceNumber, text, reason: rejection.reason });
   }
   return [...groups.values()];

@@ -29,6 +29,8 @@ export interface CollectorSettings {
   maxBodyBytes: number;
   /** PutRecords attempts per entry before a request is answered 503. */
   putAttempts: number;
+  /** A request with `Sec-GPC: 1` (Global Privacy Control) is not collected (default true). */
+  honorGlobalPrivacyControl: boolean;
 }
 
 export const DEFAULT_COLLECTOR_SETTINGS = {
@@ -60,6 +62,7 @@ export function loadCollectorSettings(env: Env): CollectorSettings {
     maxEventsPerRequest: readNumber(env, ENV.collectorMaxEventsPerRequest, COLLECTOR.maxEventsPerRequest, { min: 1, max: COLLECTOR.maxEventsPerRequest, integer: true }),
     maxBodyBytes: readNumber(env, ENV.collectorMaxBodyBytes, COLLECTOR.maxBodyBytes, { min: 1024, max: 5 * 1_048_576, integer: true }),
     putAttempts: readNumber(env, ENV.collectorPutAttempts, DEFAULT_COLLECTOR_SETTINGS.putAttempts, { min: 1, max: 10, integer: true }),
+    honorGlobalPrivacyControl: readBoolean(env, ENV.collectorHonorGlobalPrivacyControl, true),
   };
 }
 

@@ -63,10 +63,15 @@ export interface ErrorResponse {
 
 /**
  * `accepted`: in the stream, and the consumers will count it. `quarantined`: in the stream, and
- * the consumers will quarantine it for `reason` (the same shared validation decides). `not_written`
- * (only in a 503): not in the stream; send it again.
+ * the consumers will quarantine it for `reason` (the same shared validation decides). `opted_out`:
+ * the event carried the opt-out (`opt_out: true`) or the request a Global Privacy Control signal
+ * (`Sec-GPC: 1`): not collected, nothing of it was written. `not_written` (only in a 503): not in
+ * the stream; send it again.
  */
-export type EventStatus = 'accepted' | 'quarantined' | 'not_written';
+export type EventStatus = 'accepted' | 'quarantined' | 'opted_out' | 'not_written';
+
+/** The request header of Global Privacy Control (https://privacycg.github.io/gpc-spec/): `1` means do not sell or share. */
+export const GPC_HEADER = 'sec-gpc';
 
 export interface EventVerdict {
   /** Position in the request, from 0. */
@@ -85,5 +90,7 @@ export interface EventsResponse {
   received: number;
   accepted: number;
   quarantined: number;
+  /** Events not collected because they opted out (present when there are any). */
+  opted_out?: number;
   events: EventVerdict[];
 }

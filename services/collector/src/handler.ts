@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { COLLECTOR, createKinesisClient, observability, serviceDependencies, validationLimits, type Env, type ObservedContext, type ServiceDependencies } from '@clickstream/shared';
+import { COLLECTOR, createKinesisClient, observability, privacySource, serviceDependencies, validationLimits, type Env, type ObservedContext, type PrivacySource, type ServiceDependencies } from '@clickstream/shared';
 import { loadCollectorSettings } from './config';
 import type { CollectorRequest, CollectorResponse } from './http';
 import { handleRequest, type CollectorDependencies } from './processor';
@@ -25,7 +25,7 @@ export type CollectorHandler = (event: APIGatewayProxyEventV2, context: Context)
  * a Kinesis stream from the shared client factory, the rate limiter, and the tracker builds that
  * scripts/build.ts puts next to the bundle.
  */
-export function dependenciesFromEnv(env: Env, overrides: Partial<Omit<ServiceDependencies, 'config'>> & { stream?: EventStream; assets?: CollectorDependencies['assets'] } = {}): Dependencies {
+export function dependenciesFromEnv(env: Env, overrides: Partial<Omit<ServiceDependencies, 'config'>> & { stream?: EventStream; assets?: CollectorDependencies['assets']; privacy?: PrivacySource } = {}): Dependencies {
   const base = serviceDependencies(SERVICE, env, overrides);
   const settings = loadCollectorSettings(env);
   const stream = overrides.stream ?? new KinesisEventStream(createKinesisClient(base.config), base.config.streamName, { maxAttempts: settings.putAttempts, baseDelayMs: PUT_RETRY_BASE_MS });
@@ -34,6 +34,7 @@ export function dependenciesFromEnv(env: Env, overrides: Partial<Omit<ServiceDep
     collector: {
       settings,
       limits: validationLimits(base.config),
+      privacy: overrides.privacy ?? privacySource(base.config, { onRefreshError: (error) => base.logger.warn({ err: error }, 'could not re-read the address secret; the cached key stays in use') }),
       stream,
       rateLimiter: new RateLimiter(settings.rateLimitPerSecond, settings.rateLimitBurst),
       assets: overrides.assets ?? bundledAssets(),

@@ -1,8 +1,8 @@
-import type { Observe, RecordPlacement, ValidationLimits } from '@clickstream/shared';
+import type { Observe, PrivacySource, RecordPlacement, ValidationLimits } from '@clickstream/shared';
 import { checkWriteKey, corsHeaders, originAllowed, preflight, writeKeyOf, type Refusal } from './access';
 import { clientAddress } from './client-address';
 import type { CollectorSettings } from './config';
-import { COLLECTOR_PATHS, REQUEST_REJECTIONS, type ErrorResponse, type EventsResponse, type EventVerdict, type RequestRejectionCode } from './contract';
+import { COLLECTOR_PATHS, GPC_HEADER, REQUEST_REJECTIONS, type ErrorResponse, type EventsResponse, type EventVerdict, type RequestRejectionCode } from './contract';
 import { json, type CollectorRequest, type CollectorResponse } from './http';
 import { checkContentType, parseEventsBody, parseJsonBody, type RawEvent } from './parse';
 import { PIXEL_GIF, pixelEvent } from './pixel';
@@ -16,6 +16,8 @@ import type { EventStream } from './store';
 export interface CollectorDependencies {
   settings: CollectorSettings;
   limits: ValidationLimits;
+  /** The privacy policy (address mode and its key, query allow-list), read per request from its cache. */
+  privacy: PrivacySource;
   stream: EventStream;
   rateLimiter: RateLimiter;
   /** The tracker's builds, served at /tracker.js and /tracker.mjs (absent: 404). */
@@ -186,15 +188,20 @@ export type IngestOutcome =
  */
 export async function ingest(events: readonly RawEvent[], request: CollectorRequest, deps: CollectorDependencies, observe: Observe): Promise<IngestOutcome> {
   const userAgent = request.headers['user-agent'];
-  const records = prepareRecords(events, { receivedAtMs: request.receivedAtMs, clientAddress: senderAddress(request, deps.settings), ...(userAgent === undefined ? {} : { userAgent }) }, deps.limits);
+  const globalPrivacyControl = deps.settings.honorGlobalPrivacyControl && request.headers[GPC_HEADER]?.trim() === '1';
+  const policy = await deps.privacy.policy();
+  const records = prepareRecords(events, { receivedAtMs: request.receivedAtMs, clientAddress: senderAddress(request, deps.settings), globalPrivacyControl, ...(userAgent === undefined ? {} : { userAgent }) }, deps.limits, policy);
   const oversized = oversizedRecord(records);
   if (oversized !== undefined) return { ok: false, refusal: { code: 'event_too_large', message: `event ${oversized} is larger than a Kinesis record (1 MiB with its partition key)` } };
   observe.metrics.add('CollectorEventsReceived', records.length);
+  const collected = records.filter((record) => !record.optedOut);
+  if (collected.length < records.length) observe.metrics.add('CollectorOptedOutEvents', records.length - collected.length);
 
   let placements: Array<RecordPlacement | undefined>;
   try {
-    const result = await deps.stream.write(records);
-    placements = result.placements;
+    const result = collected.length === 0 ? { placements: [], retried: 0, failedErrorCodes: [] } : await deps.stream.write(collected);
+    let next = 0;
+    placements = records.map((record) => (record.optedOut ? undefined : result.placements[next++]));
     if (result.retried > 0) observe.metrics.add('CollectorPutRetries', result.retried);
     if (result.failedErrorCodes.length > 0) observe.logger.warn({ failed: result.failedErrorCodes.length, codes: [...new Set(result.failedErrorCodes)] }, 'records still failing after retries');
   } catch (error) {
@@ -202,14 +209,14 @@ export async function ingest(events: readonly RawEvent[], request: CollectorRequ
     placements = [];
   }
   const verdicts = records.map((record, index) => verdictOf(index, record, placements[index]));
-  const written = verdicts.filter((verdict) => verdict.status !== 'not_written').length;
+  const written = verdicts.filter((verdict) => verdict.status === 'accepted' || verdict.status === 'quarantined').length;
   observe.metrics.add('CollectorEventsWritten', written);
-  for (const record of records) if (!record.verdict.ok) observe.metrics.add('CollectorInvalidEvents', 1, 'Count', { Reason: record.verdict.reason });
-  if (written < records.length) {
+  for (const record of records) if (!record.verdict.ok && !record.verdict.optedOut) observe.metrics.add('CollectorInvalidEvents', 1, 'Count', { Reason: record.verdict.reason });
+  if (written < collected.length) {
     observe.metrics.add('CollectorStreamUnavailable', 1);
     return {
       ok: false,
-      refusal: { code: 'stream_unavailable', message: `${records.length - written} of ${records.length} events could not be written to the stream (throttled or unavailable): send them again` },
+      refusal: { code: 'stream_unavailable', message: `${collected.length - written} of ${collected.length} events could not be written to the stream (throttled or unavailable): send them again` },
       extra: { retry_after_seconds: STREAM_RETRY_AFTER_SECONDS, events: verdicts },
       headers: { 'retry-after': String(STREAM_RETRY_AFTER_SECONDS) },
     };
@@ -222,14 +229,16 @@ export function verdictOf(index: number, record: PreparedRecord, placement: Reco
   const derived = placement === undefined ? null : `derived:${placement.shardId}:${placement.sequenceNumber}`;
   const eventId = record.sentEventId ?? derived;
   const verdict = record.verdict;
+  if (record.optedOut || (!verdict.ok && verdict.optedOut)) return { index, event_id: record.sentEventId ?? null, status: 'opted_out' };
   const base: EventVerdict = { index, event_id: eventId, status: placement === undefined ? 'not_written' : verdict.ok ? 'accepted' : 'quarantined' };
   if (verdict.ok) return base;
   return { ...base, reason: verdict.reason, ...(verdict.field === undefined ? {} : { field: verdict.field }), message: verdict.message };
 }
 
 export function eventsResponse(verdicts: readonly EventVerdict[]): EventsResponse {
-  const accepted = verdicts.filter((verdict) => verdict.status === 'accepted').length;
-  return { received: verdicts.length, accepted, quarantined: verdicts.length - accepted, events: [...verdicts] };
+  const count = (status: EventVerdict['status']) => verdicts.filter((verdict) => verdict.status === status).length;
+  const optedOut = count('opted_out');
+  return { received: verdicts.length, accepted: count('accepted'), quarantined: count('quarantined'), ...(optedOut === 0 ? {} : { opted_out: optedOut }), events: [...verdicts] };
 }
 
 function onlyGet(request: CollectorRequest, refuse: (refusal: Refusal, extra?: Partial<ErrorResponse>, headers?: Record<string, string>) => CollectorResponse): CollectorResponse | undefined {

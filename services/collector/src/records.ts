@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { decodeEvent, isCamelCasePayload, MAX_FIELD_BYTES, truncateIpAddress, type ValidationLimits, type ValidationResult } from '@clickstream/shared';
+import { applyPrivacy, decodeEvent, isCamelCasePayload, isOptedOut, MAX_FIELD_BYTES, pseudonymizeAddress, scrubAddresses, type PrivacyPolicy, type ValidationLimits, type ValidationResult } from '@clickstream/shared';
 import type { RawEvent } from './parse';
 
 /**
- * From what a client sent to the records the collector writes: the server-side fields added, the
- * partition key chosen, and each record's fate decided by the consumers' own validation
- * (`decodeEvent`) on exactly the bytes that go into the stream.
+ * From what a client sent to the records the collector writes: opted-out events left out, the
+ * server-side fields added, the privacy policy applied (client address pseudonymized, URLs reduced
+ * to the allowed query parameters: shared/src/contract/privacy.ts), the partition key chosen, and
+ * each record's fate decided by the consumers' own validation (`decodeEvent`) on exactly the bytes
+ * that go into the stream.
  */
 
 /** What the request tells about its sender, added to each event. */
@@ -13,11 +15,15 @@ export interface ServerFields {
   receivedAtMs: number;
   /** The request's User-Agent header. */
   userAgent?: string;
-  /** The client address, full: it is truncated here before it goes anywhere. */
+  /** The client address, full: it is pseudonymized here before it goes anywhere. */
   clientAddress?: string;
+  /** The request carried a Global Privacy Control signal (`Sec-GPC: 1`) the collector honours: nothing of it is collected. */
+  globalPrivacyControl?: boolean;
 }
 
 export interface PreparedRecord {
+  /** Not collected (the event's opt-out or the request's GPC signal): never written. */
+  optedOut?: boolean;
   partitionKey: string;
   data: Uint8Array;
   /** The verdict at the collector's receive time (the consumers decide at the record's arrival, milliseconds later). */
@@ -32,16 +38,12 @@ const MAX_PARTITION_KEY_CHARS = 256;
 // decodeEvent needs an origin for events without an id; the collector reports the real one once written.
 const NOT_YET_WRITTEN = { shardId: 'collector', sequenceNumber: '0' };
 
-export function prepareRecords(events: readonly RawEvent[], server: ServerFields, limits: ValidationLimits): PreparedRecord[] {
+const OPTED_OUT: ValidationResult = { ok: false, optedOut: true, message: 'not collected: the event carries an opt-out (opt_out) or the request a Global Privacy Control signal' };
+
+export function prepareRecords(events: readonly RawEvent[], server: ServerFields, limits: ValidationLimits, policy: PrivacyPolicy): PreparedRecord[] {
   const receivedAt = new Date(server.receivedAtMs).toISOString();
-  const truncatedClient = server.clientAddress === undefined ? undefined : truncateIpAddress(server.clientAddress);
+  const storedClient = server.clientAddress === undefined ? undefined : pseudonymizeAddress(server.clientAddress, policy);
   const userAgent = server.userAgent === undefined ? undefined : truncateUtf8(server.userAgent, MAX_FIELD_BYTES.user_agent);
-  // Events of one request often carry the same address: truncate each distinct one once.
-  const truncated = new Map<string, string | undefined>();
-  const truncate = (address: string) => {
-    if (!truncated.has(address)) truncated.set(address, truncateIpAddress(address));
-    return truncated.get(address);
-  };
   return events.map((event) => {
     let text: string;
     let partitionKey: string | undefined;
@@ -50,27 +52,34 @@ export function prepareRecords(events: readonly RawEvent[], server: ServerFields
       const fields = event.value;
       const camel = isCamelCasePayload(fields);
       const key = (snake: string, camelName: string) => (camel ? camelName : snake);
+      const eventId = fields[key('event_id', 'eventId')];
+      if (server.globalPrivacyControl === true || isOptedOut(fields)) {
+        return { optedOut: true, partitionKey: '', data: new Uint8Array(), verdict: OPTED_OUT, ...(typeof eventId === 'string' ? { sentEventId: eventId } : {}) };
+      }
       fields.received_at = receivedAt;
       const agentKey = key('user_agent', 'userAgent');
       if (fields[agentKey] === undefined && userAgent !== undefined) fields[agentKey] = userAgent;
       const addressKey = key('ip_address', 'ipAddress');
-      const sentAddress = fields[addressKey];
-      if (typeof sentAddress === 'string') {
-        const network = truncate(sentAddress);
-        if (network !== undefined) fields[addressKey] = network;
-      } else if (sentAddress === undefined && truncatedClient !== undefined) {
-        fields[addressKey] = truncatedClient;
-      }
+      if (fields[addressKey] === undefined && storedClient !== undefined) fields[addressKey] = storedClient;
+      applyPrivacy(fields, policy);
       const session = fields[key('session_id', 'sessionId')];
       if (typeof session === 'string' && session.trim() !== '' && session.length <= MAX_PARTITION_KEY_CHARS) partitionKey = session;
-      const eventId = fields[key('event_id', 'eventId')];
       if (typeof eventId === 'string') sentEventId = eventId;
       text = JSON.stringify(fields);
     } else {
       text = event.kind === 'json' ? JSON.stringify(event.value) : event.text;
+      if (server.globalPrivacyControl === true) return { optedOut: true, partitionKey: '', data: new Uint8Array(), verdict: OPTED_OUT };
     }
-    const data = Buffer.from(text, 'utf8');
-    const verdict = decodeEvent(data, NOT_YET_WRITTEN, { ...limits, nowMs: server.receivedAtMs });
+    let data: Uint8Array = Buffer.from(text, 'utf8');
+    let verdict = decodeEvent(data, NOT_YET_WRITTEN, { ...limits, nowMs: server.receivedAtMs });
+    if (!verdict.ok) {
+      // What will be quarantined keeps its bytes: no address anywhere inside them may stay whole.
+      const scrubbed = scrubAddresses(data, policy);
+      if (scrubbed !== data) {
+        data = scrubbed;
+        verdict = decodeEvent(data, NOT_YET_WRITTEN, { ...limits, nowMs: server.receivedAtMs });
+      }
+    }
     // A record without a usable session id still needs a key: a random one spreads them over the shards.
     const record: PreparedRecord = { partitionKey: partitionKey ?? randomUUID(), data, verdict };
     if (sentEventId !== undefined) record.sentEventId = sentEventId;
@@ -80,7 +89,7 @@ export function prepareRecords(events: readonly RawEvent[], server: ServerFields
 
 /** The first record too large for Kinesis, if any (its index). */
 export function oversizedRecord(records: readonly PreparedRecord[]): number | undefined {
-  const index = records.findIndex((record) => record.data.byteLength + Buffer.byteLength(record.partitionKey) > KINESIS_RECORD_LIMIT_BYTES);
+  const index = records.findIndex((record) => !record.optedOut && record.data.byteLength + Buffer.byteLength(record.partitionKey) > KINESIS_RECORD_LIMIT_BYTES);
   return index < 0 ? undefined : index;
 }
 

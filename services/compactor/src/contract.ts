@@ -136,6 +136,12 @@ export interface QualityFigures {
   unknown_fields: Record<string, number>;
   /** Records quarantined in this hour (by arrival), by reason. */
   quarantine_by_reason: Record<string, number>;
+  /**
+   * Accepted events of the hour that `forget` removed (its tallies under `forgotten/`): the counters
+   * still count them, so the count check is curated rows + forgotten events = accepted events.
+   * Absent in manifests written before forgetting existed.
+   */
+  forgotten_events?: number;
 }
 
 /** What a compaction wrote beside its Parquet files (`_compaction.json`). */

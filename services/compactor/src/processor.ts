@@ -1,4 +1,4 @@
-import { hourLabel, hourPrefixes, mapWithConcurrency, type ArchiveLine, type ArchiveObject, type Observe, type QuarantineLine } from '@clickstream/shared';
+import { forgottenPrefix, hourLabel, hourPrefixes, mapWithConcurrency, type ArchiveLine, type ArchiveObject, type ForgottenTally, type Observe, type QuarantineLine } from '@clickstream/shared';
 import {
   COMPACTION_MANIFEST_FILE,
   COMPACTION_SCHEMA_VERSION,
@@ -60,7 +60,7 @@ export type HourOutcome = CompactedHour | SkippedHour;
  *    event meet in one partition), in memory for a small hour, on local disk otherwise;
  * 3. **deduplicate and write** one partition at a time: keep the first-arrived copy of each
  *    event id, sort, encode one Parquet file, PUT it; memory holds one partition's rows;
- * 4. **measure**: quarantine by reason for the hour, accepted events in the counters table;
+ * 4. **measure**: quarantine by reason for the hour, events `forget` removed, accepted events in the counters table;
  * 5. **record** the figures beside the files (`_compaction.json`);
  * 6. **switch**: overwrite the hour's symlink manifest with the new files (one PUT: readers see
  *    the old generation or the new one, never a mix);
@@ -88,6 +88,7 @@ export async function compactHour(hourMs: number, store: LakeStore, options: Com
     spill.dispose();
   }
   await countQuarantine(hourMs, figures, store, options);
+  await countForgotten(hourMs, figures, store);
   const acceptedEvents = await store.acceptedEvents(hourMs).catch((error: unknown) => {
     logger.warn({ err: error, hour }, 'could not read the counters table; the hour is compacted without the count check');
     return null;
@@ -212,6 +213,13 @@ async function countQuarantine(hourMs: number, figures: QualityAccumulator, stor
       figures.quarantined(typeof reason === 'string' ? reason : 'unknown');
     }
   });
+}
+
+/** Step 4: events `forget` removed from the hour, from its tallies (the counters still count them). */
+async function countForgotten(hourMs: number, figures: QualityAccumulator, store: LakeStore): Promise<void> {
+  for (const object of await store.listObjects(forgottenPrefix(hourMs))) {
+    for (const text of await store.readLines(object.key)) figures.forgotten(Number((JSON.parse(text) as Partial<ForgottenTally>).forgotten_events ?? 0));
+  }
 }
 
 /** Step 7: delete generations other than `live` that no reader can still be reading. */

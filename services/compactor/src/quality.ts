@@ -45,6 +45,7 @@ export class QualityAccumulator {
   malformedLines = 0;
   curatedRows = 0;
   lateEvents = 0;
+  forgottenEvents = 0;
   readonly nullCounts: Record<string, number> = Object.fromEntries(CURATED_COLUMN_NAMES.map((name) => [name, 0]));
   readonly unknownFields = new Map<string, number>();
   readonly quarantineByReason = new Map<string, number>();
@@ -68,6 +69,11 @@ export class QualityAccumulator {
     if (row.received_at >= this.hourEndMs) this.lateEvents++;
   }
 
+  /** Events `forget` removed from the hour (the counters still count them). */
+  forgotten(events: number): void {
+    this.forgottenEvents += events;
+  }
+
   quarantined(reason: string): void {
     this.quarantineByReason.set(reason, (this.quarantineByReason.get(reason) ?? 0) + 1);
   }
@@ -83,6 +89,7 @@ export class QualityAccumulator {
       late_events: this.lateEvents,
       unknown_fields: Object.fromEntries([...this.unknownFields].sort(([a], [b]) => a.localeCompare(b))),
       quarantine_by_reason: Object.fromEntries([...this.quarantineByReason].sort(([a], [b]) => a.localeCompare(b))),
+      forgotten_events: this.forgottenEvents,
     };
   }
 }
@@ -93,9 +100,9 @@ export function nullRates(figures: QualityFigures): Record<string, number> {
 }
 
 export interface QualityVerdict {
-  /** Curated rows equal the accepted events the counters hold for the hour (null: counters not read). */
+  /** Curated rows plus forgotten events equal the accepted events the counters hold for the hour (null: counters not read). */
   countsAgree: boolean | null;
-  /** Accepted events minus curated rows (positive: the lake is missing events). */
+  /** Accepted events minus curated rows minus forgotten events (positive: the lake is missing events). */
   countDifference: number | null;
   freshnessBreached: boolean;
 }
@@ -103,8 +110,8 @@ export interface QualityVerdict {
 /** The checks an alarm watches: counts against the counters table, and the p99 freshness threshold. */
 export function judge(figures: QualityFigures, acceptedEvents: number | null, freshnessP99ThresholdMs: number): QualityVerdict {
   return {
-    countsAgree: acceptedEvents === null ? null : acceptedEvents === figures.curated_rows,
-    countDifference: acceptedEvents === null ? null : acceptedEvents - figures.curated_rows,
+    countsAgree: acceptedEvents === null ? null : acceptedEvents === figures.curated_rows + (figures.forgotten_events ?? 0),
+    countDifference: acceptedEvents === null ? null : acceptedEvents - figures.curated_rows - (figures.forgotten_events ?? 0),
     freshnessBreached: figures.freshness_ms.p99 > freshnessP99ThresholdMs,
   };
 }

@@ -215,6 +215,34 @@ export async function activeSessions(reader: TablesReader, nowMs = Date.now(), l
   return { count: found.length, windowMinutes: ACTIVE_SESSION_MINUTES, recent: found.slice(0, limit) };
 }
 
+/**
+ * The sessions of one user (`user_id` of the session item): what `forget` deletes. The table has
+ * no index on `user_id` (it would cost a write per session update for a rare request), so this
+ * scans it with a filter, reading only the keys.
+ */
+export async function sessionsOfUser(reader: TablesReader, userId: string): Promise<string[]> {
+  const sessions: string[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await reader.client.send(
+      new ScanCommand({
+        TableName: reader.tables.sessionMetrics,
+        FilterExpression: 'user_id = :user',
+        ProjectionExpression: 'session_id',
+        ExpressionAttributeValues: { ':user': userId },
+        ExclusiveStartKey: startKey,
+        ConsistentRead: true,
+      }),
+    );
+    for (const item of page.Items ?? []) sessions.push(String(item.session_id));
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  return sessions.sort();
+}
+
+/** The key of a `session-metrics` item. */
+export const sessionKey = (sessionId: string) => ({ session_id: sessionId });
+
 async function queryAll(client: DynamoDBDocumentClient, input: ConstructorParameters<typeof QueryCommand>[0]): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let startKey: Record<string, unknown> | undefined;

@@ -146,7 +146,11 @@ export interface QuarantineLine {
   sequence_number: string;
   partition_key: string;
   raw_size_bytes: number;
-  /** The record's bytes exactly as Kinesis delivered them, base64. */
+  /**
+   * The record's bytes as Kinesis delivered them, base64, except that client addresses are
+   * pseudonymized and URL query strings reduced to the allowed parameters (shared/src/contract/privacy.ts
+   * `sanitizeRecordBytes`); `raw_size_bytes` is the size of these bytes.
+   */
   raw_base64: string;
 }
 
@@ -192,4 +196,39 @@ export async function readArchiveLines<L = ArchiveLine | QuarantineLine>(reader:
     const text = gunzipSync(await object.Body!.transformToByteArray()).toString('utf8');
     for (const line of text.split('\n')) if (line !== '') onLine(JSON.parse(line) as L, key);
   });
+}
+
+/**
+ * Events removed by `forget` (README "Privacy"), per event hour. Forgetting a user removes their
+ * events from the raw and curated zones, but the real-time counters keep their totals (they hold
+ * no personal data), so an hour's curated rows would fall short of its accepted events. Forgetting
+ * a user writes one tally object per event hour it removed events from (gzip JSON Lines, one
+ * `ForgottenTally` line), named by a digest of the user id; it holds digests of the removed event
+ * ids, so a repeated or resumed request merges into it instead of counting twice. The compactor's
+ * count check adds the tallies up:
+ *
+ *   forgotten/year=YYYY/month=MM/day=DD/hour=HH/<user digest>.jsonl.gz
+ */
+export const FORGOTTEN_PREFIX = 'forgotten/';
+
+/** The forget function's audit records, one per request (services/forget/src/contract.ts). */
+export const FORGET_AUDIT_PREFIX = 'audit/forget/';
+
+/** One user's removals from one event hour; no user id, no event id (digests only). */
+export interface ForgottenTally {
+  forgotten_at: string;
+  /** Distinct accepted events removed from the hour: what the counters still count. */
+  forgotten_events: number;
+  /** SHA-256 (first 16 hex digits) of each removed event id, sorted. */
+  event_digests: string[];
+}
+
+/** The prefix of an event hour's tallies. */
+export function forgottenPrefix(hourMs: number): string {
+  return `${FORGOTTEN_PREFIX}${hourPartition(hourMs)}/`;
+}
+
+/** The tally object of one user (by digest) for one event hour. */
+export function forgottenTallyKey(hourMs: number, userDigest: string): string {
+  return `${forgottenPrefix(hourMs)}${userDigest}${ARCHIVE_OBJECT_SUFFIX}`;
 }

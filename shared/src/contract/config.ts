@@ -1,4 +1,5 @@
 import { ConfigError } from './errors';
+import { ADDRESS_MODES, DEFAULT_QUERY_ALLOW_LIST, MIN_ADDRESS_SECRET_BYTES, type AddressMode } from './privacy';
 import { DEFAULT_ENVIRONMENT, DEFAULT_PROJECT, METRICS_NAMESPACE, resourceNames, type ResourceNames } from './topology';
 
 /**
@@ -27,6 +28,13 @@ export const ENV = {
   maxRecordBytes: 'MAX_RECORD_BYTES',
   maxSeenEventsPerSession: 'MAX_SEEN_EVENTS_PER_SESSION',
   awsMaxAttempts: 'AWS_MAX_ATTEMPTS',
+  /** Privacy (README "Privacy"; read by every function, the collector and the consumers alike). */
+  clientAddressMode: 'CLIENT_ADDRESS_MODE',
+  clientAddressHmacSecret: 'CLIENT_ADDRESS_HMAC_SECRET',
+  clientAddressHmacSecretParameter: 'CLIENT_ADDRESS_HMAC_SECRET_PARAMETER',
+  clientAddressHmacSecretId: 'CLIENT_ADDRESS_HMAC_SECRET_ID',
+  clientAddressHmacSecretCacheSeconds: 'CLIENT_ADDRESS_HMAC_SECRET_CACHE_SECONDS',
+  urlQueryAllowList: 'URL_QUERY_ALLOW_LIST',
   /** anomaly-detector switches and rule thresholds (parsed in services/anomaly-detector/src/config.ts). */
   enableAnomalyDetection: 'ENABLE_ANOMALY_DETECTION',
   enableSnsAlerts: 'ENABLE_SNS_ALERTS',
@@ -52,6 +60,9 @@ export const ENV = {
   compactorPartitionRows: 'COMPACTOR_PARTITION_ROWS',
   compactorSpillDir: 'COMPACTOR_SPILL_DIR',
   compactorFreshnessP99Seconds: 'COMPACTOR_FRESHNESS_P99_SECONDS',
+  /** forget settings (parsed in services/forget/src/config.ts). */
+  forgetCompactorFunction: 'FORGET_COMPACTOR_FUNCTION',
+  forgetBucketVersioned: 'FORGET_BUCKET_VERSIONED',
   /** collector settings (parsed in services/collector/src/config.ts; README "Send events from your website"). */
   collectorAllowedOrigins: 'COLLECTOR_ALLOWED_ORIGINS',
   collectorAllowLoopbackOrigins: 'COLLECTOR_ALLOW_LOOPBACK_ORIGINS',
@@ -63,6 +74,7 @@ export const ENV = {
   collectorMaxEventsPerRequest: 'COLLECTOR_MAX_EVENTS_PER_REQUEST',
   collectorMaxBodyBytes: 'COLLECTOR_MAX_BODY_BYTES',
   collectorPutAttempts: 'COLLECTOR_PUT_ATTEMPTS',
+  collectorHonorGlobalPrivacyControl: 'COLLECTOR_HONOR_GPC',
   /** Standard AWS SDK endpoint overrides; set only when talking to emulators. */
   endpointUrl: 'AWS_ENDPOINT_URL',
   endpointKinesis: 'AWS_ENDPOINT_URL_KINESIS',
@@ -71,12 +83,29 @@ export const ENV = {
   endpointSns: 'AWS_ENDPOINT_URL_SNS',
   endpointSqs: 'AWS_ENDPOINT_URL_SQS',
   endpointCloudWatch: 'AWS_ENDPOINT_URL_CLOUDWATCH',
+  endpointSsm: 'AWS_ENDPOINT_URL_SSM',
+  endpointSecretsManager: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
   accessKeyId: 'AWS_ACCESS_KEY_ID',
   secretAccessKey: 'AWS_SECRET_ACCESS_KEY',
   sessionToken: 'AWS_SESSION_TOKEN',
 } as const;
 
 export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * How long the tables keep their items (DynamoDB TTL, counted from the item's last event): the
+ * functions' defaults, which the stack's variables start from (README "Privacy", "Retention").
+ */
+export const TABLE_RETENTION_DEFAULTS = {
+  /** Page metrics and counters per minute (no personal data). */
+  aggregateTtlDays: 90,
+  /** Session items (session id, user id, pages, funnel). */
+  sessionTtlDays: 30,
+  /** Alert history (may name a session or a user). */
+  alertHistoryTtlDays: 30,
+  /** The anomaly-detector's working state and cooldowns (per session and user). */
+  alertStateTtlHours: 48,
+} as const;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -88,6 +117,24 @@ export interface Endpoints {
   sns?: string;
   sqs?: string;
   cloudwatch?: string;
+  ssm?: string;
+  secretsManager?: string;
+}
+
+/**
+ * Where the HMAC secret of the `hmac` address mode comes from: the variable itself (local use and
+ * tests), an SSM Parameter Store parameter (a SecureString) or a Secrets Manager secret, re-read
+ * every `cacheMs` so a rotated secret takes over without a deployment.
+ */
+export type AddressSecretSource = { kind: 'value'; value: string } | { kind: 'ssm'; name: string } | { kind: 'secrets-manager'; id: string };
+
+/** The privacy settings every function reads (shared/src/contract/privacy.ts applies them). */
+export interface PrivacySettings {
+  addressMode: AddressMode;
+  addressSecret?: AddressSecretSource;
+  secretCacheMs: number;
+  /** Lower-case query parameter names (or `prefix*`) stored URLs keep. */
+  queryAllowList: readonly string[];
 }
 
 export interface Config {
@@ -109,6 +156,7 @@ export interface Config {
   maxRecordBytes: number;
   maxSeenEventsPerSession: number;
   awsMaxAttempts: number;
+  privacy: PrivacySettings;
   endpoints: Endpoints;
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
@@ -145,13 +193,14 @@ export function loadConfig(env: Env): Config {
     archiveBucket: text(env, ENV.archiveBucket) ?? names.archiveBucket,
     logLevel: logLevel as LogLevel,
     metricsNamespace: text(env, ENV.metricsNamespace) ?? METRICS_NAMESPACE,
-    aggregateTtlDays: number(env, ENV.aggregateTtlDays, 90, { min: 1 }),
-    sessionTtlDays: number(env, ENV.sessionTtlDays, 30, { min: 1 }),
+    aggregateTtlDays: number(env, ENV.aggregateTtlDays, TABLE_RETENTION_DEFAULTS.aggregateTtlDays, { min: 1 }),
+    sessionTtlDays: number(env, ENV.sessionTtlDays, TABLE_RETENTION_DEFAULTS.sessionTtlDays, { min: 1 }),
     maxFutureSkewMs: number(env, ENV.maxFutureSkewSeconds, 300, { min: 0 }) * 1000,
     maxEventAgeMs: number(env, ENV.maxEventAgeHours, 24 * 7, { min: 1 }) * 3_600_000,
     maxRecordBytes: number(env, ENV.maxRecordBytes, 1_048_576, { min: 1, integer: true }),
     maxSeenEventsPerSession: number(env, ENV.maxSeenEventsPerSession, 20_000, { min: 100, integer: true }),
     awsMaxAttempts: number(env, ENV.awsMaxAttempts, 5, { min: 1, integer: true }),
+    privacy: privacySettings(env),
     endpoints: {
       kinesis: url(env, ENV.endpointKinesis) ?? url(env, ENV.endpointUrl),
       dynamodb: url(env, ENV.endpointDynamoDb) ?? url(env, ENV.endpointUrl),
@@ -159,6 +208,8 @@ export function loadConfig(env: Env): Config {
       sns: url(env, ENV.endpointSns) ?? url(env, ENV.endpointUrl),
       sqs: url(env, ENV.endpointSqs) ?? url(env, ENV.endpointUrl),
       cloudwatch: url(env, ENV.endpointCloudWatch) ?? url(env, ENV.endpointUrl),
+      ssm: url(env, ENV.endpointSsm) ?? url(env, ENV.endpointUrl),
+      secretsManager: url(env, ENV.endpointSecretsManager) ?? url(env, ENV.endpointUrl),
     },
   };
   const topicArn = text(env, ENV.alertsTopicArn);
@@ -170,6 +221,38 @@ export function loadConfig(env: Env): Config {
     config.credentials = sessionToken === undefined ? { accessKeyId, secretAccessKey } : { accessKeyId, secretAccessKey, sessionToken };
   }
   return config;
+}
+
+/**
+ * The privacy settings: `CLIENT_ADDRESS_MODE` (`truncate`, `hmac`, `keep`), in `hmac` mode exactly
+ * one secret source, and `URL_QUERY_ALLOW_LIST` (comma-separated names, `utm_*` by default; `none`
+ * keeps no parameter).
+ */
+function privacySettings(env: Env): PrivacySettings {
+  const mode = text(env, ENV.clientAddressMode) ?? 'truncate';
+  if (!(ADDRESS_MODES as readonly string[]).includes(mode)) throw new ConfigError(ENV.clientAddressMode, `must be one of ${ADDRESS_MODES.join(', ')}, got "${mode}"`);
+  const sources: AddressSecretSource[] = [];
+  const value = text(env, ENV.clientAddressHmacSecret);
+  const parameter = text(env, ENV.clientAddressHmacSecretParameter);
+  const secretId = text(env, ENV.clientAddressHmacSecretId);
+  if (value !== undefined) {
+    if (Buffer.byteLength(value) < MIN_ADDRESS_SECRET_BYTES) throw new ConfigError(ENV.clientAddressHmacSecret, `must be at least ${MIN_ADDRESS_SECRET_BYTES} bytes`);
+    sources.push({ kind: 'value', value });
+  }
+  if (parameter !== undefined) sources.push({ kind: 'ssm', name: parameter });
+  if (secretId !== undefined) sources.push({ kind: 'secrets-manager', id: secretId });
+  const names = `${ENV.clientAddressHmacSecret}, ${ENV.clientAddressHmacSecretParameter} or ${ENV.clientAddressHmacSecretId}`;
+  if (mode === 'hmac' && sources.length !== 1) throw new ConfigError(ENV.clientAddressMode, `hmac needs exactly one of ${names}, got ${sources.length}`);
+  const allowText = text(env, ENV.urlQueryAllowList);
+  const queryAllowList = allowText === undefined ? DEFAULT_QUERY_ALLOW_LIST : allowText.toLowerCase() === 'none' ? [] : allowText.split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
+  for (const name of queryAllowList) if (!/^[\w.\-[\]]+\*?$/.test(name)) throw new ConfigError(ENV.urlQueryAllowList, `"${name}" is not a parameter name (letters, digits, . - _ [ ], optionally ending in *)`);
+  const settings: PrivacySettings = {
+    addressMode: mode as AddressMode,
+    secretCacheMs: number(env, ENV.clientAddressHmacSecretCacheSeconds, 300, { min: 0 }) * 1000,
+    queryAllowList,
+  };
+  if (mode === 'hmac') settings.addressSecret = sources[0]!;
+  return settings;
 }
 
 /** The environment a function of `service` receives; used by cdktf and the local stack alike. */

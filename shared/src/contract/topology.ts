@@ -20,8 +20,11 @@ export const COLLECTOR = {
   memorySizeMb: 256,
   timeoutSeconds: 10,
 } as const;
-/** Every Lambda function the project bundles: the stream consumers, the scheduled compactor and the collector. */
-export const LAMBDA_FUNCTIONS = [...SERVICES, 'compactor', COLLECTOR.service] as const;
+/** The function that forgets one user on request (README "Privacy", "Forgetting a user"). */
+export const FORGET_SERVICE = 'forget';
+
+/** Every Lambda function the project bundles: the stream consumers, the scheduled compactor, the collector and forget. */
+export const LAMBDA_FUNCTIONS = [...SERVICES, 'compactor', COLLECTOR.service, FORGET_SERVICE] as const;
 export type LambdaFunctionName = (typeof LAMBDA_FUNCTIONS)[number];
 
 export const DEFAULT_PROJECT = 'clickstream-analytics';
@@ -170,6 +173,7 @@ export interface ResourceNames {
   functions: Record<ServiceName, string>;
   /** The collector's function (the front door; not a stream consumer). */
   collectorFunction: string;
+  forgetFunction: string;
 }
 
 /** Every resource name, from the project and environment: `<project>-<environment>-<name>`. */
@@ -193,5 +197,6 @@ export function resourceNames(project = DEFAULT_PROJECT, environment = DEFAULT_E
     onFailureBucket: `${prefix}-on-failure`,
     functions: perService(''),
     collectorFunction: `${prefix}-${COLLECTOR.service}`,
+    forgetFunction: `${prefix}-${FORGET_SERVICE}`,
   };
 }

@@ -1,5 +1,6 @@
 import type { ClickstreamEvent, Product } from './event';
 import { normalizePagePath } from './page-url';
+import { isOptedOut } from './privacy';
 
 /** Machine-readable reasons a record is rejected; the archiver quarantines under these codes. */
 export const REJECTION_REASONS = [
@@ -23,6 +24,7 @@ export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 export interface Rejection {
   ok: false;
+  optedOut?: false;
   reason: RejectionReason;
   /** The offending field, where there is one. */
   field?: string;
@@ -34,7 +36,17 @@ export interface Accepted {
   event: ClickstreamEvent;
 }
 
-export type ValidationResult = Accepted | Rejection;
+/**
+ * An event that carries the documented opt-out (`opt_out: true`, see `isOptedOut` in privacy.ts):
+ * not collected at all, neither counted nor archived nor quarantined.
+ */
+export interface OptedOut {
+  ok: false;
+  optedOut: true;
+  message: string;
+}
+
+export type ValidationResult = Accepted | Rejection | OptedOut;
 
 export interface ValidationOptions {
   /** Current time in epoch ms; injected so tests and replays are deterministic. */
@@ -116,7 +128,8 @@ function reject(reason: RejectionReason, message: string, field?: string): never
 
 /**
  * Decodes raw record bytes (UTF-8 JSON) and validates them against the event contract.
- * Never throws: every problem becomes a `Rejection` with its own reason code.
+ * Never throws: every problem becomes a `Rejection` with its own reason code; an event carrying
+ * the opt-out becomes `OptedOut`, whatever else is wrong with it.
  */
 export function decodeEvent(bytes: Uint8Array, origin: RecordOrigin, options: ValidationOptions): ValidationResult {
   try {
@@ -140,6 +153,7 @@ export function decodeEvent(bytes: Uint8Array, origin: RecordOrigin, options: Va
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
       reject('not_an_object', 'record is JSON but not an object');
     }
+    if (isOptedOut(parsed as Record<string, unknown>)) return { ok: false, optedOut: true, message: 'the event carries an opt-out (opt_out): not collected' };
     // Cheap pre-check on the text; only walk the object when a suspicious word appears at all.
     if (/__proto__|constructor|prototype/.test(text)) assertNoForbiddenKeys(parsed, '');
     return { ok: true, event: toCanonical(parsed as Record<string, unknown>, origin, options) };

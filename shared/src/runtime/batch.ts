@@ -1,5 +1,6 @@
 import type { Config } from '../contract/config';
 import type { ClickstreamEvent } from '../contract/event';
+import { applyPrivacy, DEFAULT_PRIVACY_POLICY, sanitizeRecordBytes, type PrivacyPolicy } from '../contract/privacy';
 import { decodeEvent, type Rejection, type ValidationOptions } from '../contract/validate';
 import { compareSequenceNumbers, type StreamRecord } from './kinesis';
 
@@ -18,6 +19,8 @@ export interface AcceptedRecord {
 export interface RejectedRecord {
   record: StreamRecord;
   rejection: Rejection;
+  /** The bytes the quarantine keeps: the record's, with addresses pseudonymized and URL queries reduced (`sanitizeRecordBytes`). */
+  data: Uint8Array;
 }
 
 /** One shard batch after every record's fate was decided; both lists keep stream order. */
@@ -26,6 +29,8 @@ export interface DecidedBatch {
   records: StreamRecord[];
   accepted: AcceptedRecord[];
   rejected: RejectedRecord[];
+  /** Records carrying the opt-out: not collected (no service counts, archives or quarantines them). */
+  optedOut: StreamRecord[];
   /**
    * Set when `npm run replay` re-invokes a discarded batch (the on-failure object's key): later
    * records of the shard may have moved the per-shard fences past these records meanwhile.
@@ -41,20 +46,29 @@ export function validationLimits(config: Pick<Config, 'maxFutureSkewMs' | 'maxEv
 }
 
 /**
- * Decides every record of a batch: accepted with its event, or rejected with a reason. The clock
- * is each record's Kinesis arrival time, never the wall clock, so every service and every
- * redelivery (days later, a replay) decides a record the same way: a record one service
- * quarantines is never counted by another.
+ * Decides every record of a batch: accepted with its event, rejected with a reason, or opted
+ * out. The clock is each record's Kinesis arrival time, never the wall clock, so every service and
+ * every redelivery (days later, a replay) decides a record the same way: a record one service
+ * quarantines is never counted by another. The privacy policy is applied here, once for every
+ * service (shared/src/contract/privacy.ts): accepted events have their client address
+ * pseudonymized and their URLs reduced to the allowed query parameters, rejected records keep
+ * sanitized bytes, so a producer writing to the stream directly gets what the collector does.
  */
-export function decideBatch(records: readonly StreamRecord[], limits: ValidationLimits): DecidedBatch {
+export function decideBatch(records: readonly StreamRecord[], limits: ValidationLimits, policy: PrivacyPolicy = DEFAULT_PRIVACY_POLICY): DecidedBatch {
   const ordered = [...records].sort((a, b) => compareSequenceNumbers(a.sequenceNumber, b.sequenceNumber));
-  const batch: DecidedBatch = { shardId: ordered[0]?.shardId ?? 'shardId-unknown', records: ordered, accepted: [], rejected: [] };
+  const batch: DecidedBatch = { shardId: ordered[0]?.shardId ?? 'shardId-unknown', records: ordered, accepted: [], rejected: [], optedOut: [] };
   for (const record of ordered) {
     // Lambda always sends approximateArrivalTimestamp; a hand-made event without one falls back to now.
     const nowMs = Number.isFinite(record.arrivalMs) && record.arrivalMs > 0 ? record.arrivalMs : Date.now();
     const result = decodeEvent(record.data, record, { ...limits, nowMs });
-    if (result.ok) batch.accepted.push({ record, event: result.event });
-    else batch.rejected.push({ record, rejection: result });
+    if (result.ok) {
+      applyPrivacy(result.event as unknown as Record<string, unknown>, policy);
+      batch.accepted.push({ record, event: result.event });
+    } else if (result.optedOut) {
+      batch.optedOut.push(record);
+    } else {
+      batch.rejected.push({ record, rejection: result, data: sanitizeRecordBytes(record.data, policy) });
+    }
   }
   return batch;
 }

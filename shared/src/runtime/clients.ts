@@ -5,8 +5,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config, Endpoints } from '../contract/config';
@@ -75,6 +77,16 @@ export function createSqsClient(config: ClientConfig): SQSClient {
 
 export function createCloudWatchClient(config: ClientConfig): CloudWatchClient {
   return new CloudWatchClient(clientOptions(config, 'cloudwatch'));
+}
+
+/** SSM Parameter Store, for the address-pseudonymization secret. */
+export function createSsmClient(config: ClientConfig): SSMClient {
+  return new SSMClient(clientOptions(config, 'ssm'));
+}
+
+/** Secrets Manager, for the address-pseudonymization secret. */
+export function createSecretsManagerClient(config: ClientConfig): SecretsManagerClient {
+  return new SecretsManagerClient(clientOptions(config, 'secretsManager'));
 }
 
 /** Lambda, for invoking deployed functions (`npm run replay -- --target aws`); Endpoints has no Lambda override. */

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { loadConfig, type Config, type Env } from '../contract/config';
+import { privacySource, type PrivacySource } from './privacy-source';
 import { decideBatch, validationLimits, type DecidedBatch } from './batch';
 import { decodeKinesisRecord } from './kinesis';
 import { createLogger, type Logger } from './logger';
@@ -25,6 +26,8 @@ export interface StreamHandlerOptions<O extends BatchOutcome> {
   emfWriter: EmfWriter;
   /** The log line written after each batch. */
   completedMessage: string;
+  /** The privacy policy applied when deciding records (default: from `config`, `privacySource`). */
+  privacy?: PrivacySource;
   /**
    * Applies one shard batch whose records are already decided (accepted or rejected). Rejected
    * records must be handled (counted, quarantined), never thrown; only a transient failure may
@@ -46,12 +49,13 @@ export type StreamHandler = (event: KinesisStreamEvent, context: Context) => Pro
  */
 export function streamHandler<O extends BatchOutcome>(options: StreamHandlerOptions<O>): StreamHandler {
   const limits = validationLimits(options.config);
+  const privacy = options.privacy ?? privacySource(options.config, { onRefreshError: (error) => options.logger.warn({ err: error }, 'could not re-read the address secret; the cached key stays in use') });
   const summarize = options.summarize ?? ((outcome: O) => ({ ...outcome }));
   const handler = middy<KinesisStreamEvent, KinesisStreamBatchResponse, Error, ObservedContext>()
     .use(observability({ logger: options.logger, namespace: options.config.metricsNamespace, service: options.service, emfWriter: options.emfWriter }))
     .handler(async (event, context) => {
       if (event.Records.length === 0) return { batchItemFailures: [] };
-      const batch = decideBatch(event.Records.map(decodeKinesisRecord), limits);
+      const batch = decideBatch(event.Records.map(decodeKinesisRecord), limits, await privacy.policy());
       const { replayOf } = event as KinesisStreamEvent & { replayOf?: unknown };
       if (typeof replayOf === 'string') batch.replayOf = replayOf;
       const { logger, metrics } = context;
@@ -61,6 +65,7 @@ export function streamHandler<O extends BatchOutcome>(options: StreamHandlerOpti
       }
       metrics.add('EventsAccepted', batch.accepted.length);
       metrics.add('EventsRejected', batch.rejected.length);
+      if (batch.optedOut.length > 0) metrics.add('OptedOutRecords', batch.optedOut.length);
       const outcome = await options.processBatch(batch, { logger, metrics });
       const { failedSequenceNumber } = outcome;
       logger.info({ records: batch.records.length, shardId: batch.shardId, ...summarize(outcome), failedSequenceNumber, ...(batch.replayOf === undefined ? {} : { replayOf: batch.replayOf }) }, options.completedMessage);

@@ -1,4 +1,4 @@
-import { createLogger, MetricsLogger, validationLimits, loadConfig, type EmfDatapoint, type Observe } from '@clickstream/shared';
+import { createLogger, MetricsLogger, privacySource, validationLimits, loadConfig, type EmfDatapoint, type Observe } from '@clickstream/shared';
 import { parseEmfLine } from '@clickstream/shared';
 import { loadCollectorSettings } from '../../src/config';
 import type { CollectorRequest } from '../../src/http';
@@ -38,7 +38,8 @@ export class MemoryStream implements EventStream {
 
 export function collectorDeps(env: Record<string, string> = {}, stream = new MemoryStream()): CollectorDependencies & { stream: MemoryStream } {
   const settings = loadCollectorSettings({ COLLECTOR_ALLOW_LOOPBACK_ORIGINS: 'true', COLLECTOR_REQUIRE_WRITE_KEY: 'false', COLLECTOR_RATE_LIMIT_PER_SECOND: '0', ...env });
-  return { settings, limits: validationLimits(loadConfig({})), stream, rateLimiter: new RateLimiter(settings.rateLimitPerSecond, settings.rateLimitBurst), assets: { trackerScript: 'window.clickstream={}' } };
+  const config = loadConfig(env);
+  return { settings, limits: validationLimits(config), privacy: privacySource(config), stream, rateLimiter: new RateLimiter(settings.rateLimitPerSecond, settings.rateLimitBurst), assets: { trackerScript: 'window.clickstream={}' } };
 }
 
 export function request(overrides: Partial<Omit<CollectorRequest, 'body' | 'query'>> & { body?: string | Uint8Array | unknown; query?: string } = {}): CollectorRequest {

@@ -243,3 +243,59 @@ describe('other routes', () => {
     expect((await send(request({ method: 'GET', path: '/wp-admin' }))).json?.error).toBe('not_found');
   });
 });
+
+describe('privacy at the door', () => {
+  const hmacEnv = { CLIENT_ADDRESS_MODE: 'hmac', CLIENT_ADDRESS_HMAC_SECRET: 'collector-test-secret-of-32-bytes!' };
+
+  it('does not collect events that opted out, nor any event of a request with Sec-GPC: 1; says so per event', async () => {
+    const { status, json, deps, points } = await send(request({ body: [pageView({ event_id: 'a' }), pageView({ event_id: 'b', opt_out: true }), pageView({ event_id: 'c', properties: { optOut: true } })] }));
+    expect(status).toBe(200);
+    expect(json).toEqual({ received: 3, accepted: 1, quarantined: 0, opted_out: 2, events: [{ index: 0, event_id: 'a', status: 'accepted' }, { index: 1, event_id: 'b', status: 'opted_out' }, { index: 2, event_id: 'c', status: 'opted_out' }] });
+    expect(deps.stream.events().map((event) => event.event_id)).toEqual(['a']);
+    expect(points().find((point) => point.name === 'CollectorOptedOutEvents')?.value).toBe(2);
+
+    const gpc = await send(request({ body: [pageView({ event_id: 'd' }), 'not json at all'], headers: { 'content-type': 'application/json', 'sec-gpc': '1' } }));
+    expect(gpc.status).toBe(200);
+    expect(gpc.json?.events.map((verdict) => verdict.status)).toEqual(['opted_out', 'opted_out']);
+    expect(gpc.deps.stream.calls).toBe(0);
+
+    const ignored = await send(request({ body: [pageView({ event_id: 'e' })], headers: { 'content-type': 'application/json', 'sec-gpc': '1' } }), collectorDeps({ COLLECTOR_HONOR_GPC: 'false' }));
+    expect(ignored.deps.stream.events().map((event) => event.event_id)).toEqual(['e']);
+  });
+
+  it('HMAC mode: the client address becomes a pseudonym, stable per key, another with another key; never the address', async () => {
+    const once = await send(request({ body: [pageView({ event_id: 'a' }), pageView({ event_id: 'b', ip_address: '2001:db8:abcd:12::1' })] }), collectorDeps(hmacEnv));
+    const again = await send(request({ body: [pageView({ event_id: 'a' })] }), collectorDeps(hmacEnv));
+    const rotated = await send(request({ body: [pageView({ event_id: 'a' })] }), collectorDeps({ ...hmacEnv, CLIENT_ADDRESS_HMAC_SECRET: 'the-rotated-secret-of-32-bytes!!' }));
+    const [fromPeer, carried] = once.deps.stream.events();
+    expect(fromPeer!.ip_address).toMatch(/^hmac:[0-9a-f]{8}:[\w-]{22}$/);
+    expect(again.deps.stream.events()[0]!.ip_address).toBe(fromPeer!.ip_address);
+    expect(rotated.deps.stream.events()[0]!.ip_address).not.toBe(fromPeer!.ip_address);
+    expect(carried!.ip_address).toMatch(/^hmac:/);
+    for (const record of [...once.deps.stream.written, ...again.deps.stream.written, ...rotated.deps.stream.written]) expect(record.data).not.toMatch(/203\.0\.113|2001:db8/);
+  });
+
+  it('query parameters off the allow-list never reach the stream, also in quarantined events and tracker protocols', async () => {
+    const { deps } = await send(
+      request({
+        body: [
+          pageView({ event_id: 'a', page_url: 'https://shop.example.com/p/1?utm_source=mail&email=a%40b.example', referrer: 'https://search.example/?q=secret' }),
+          pageView({ event_id: 'b', page_url: 'https://shop.example.com/p/1?email=a%40b.example', timestamp: 'not a time' }),
+        ],
+      }),
+    );
+    const [kept, quarantined] = deps.stream.events();
+    expect(kept).toMatchObject({ page_url: 'https://shop.example.com/p/1?utm_source=mail', referrer: 'https://search.example/' });
+    expect(quarantined).toMatchObject({ page_url: 'https://shop.example.com/p/1' });
+
+    const segment = await send(request({ path: '/v1/page', body: { anonymousId: 'anon-1', messageId: 'm-1', context: { ip: '198.51.100.7', page: { url: 'https://shop.example.com/?token=1', search: '?token=1' } }, timestamp: '2026-11-22T10:15:59.000Z' } }));
+    const written = segment.deps.stream.written.map((record) => record.data).join('\n');
+    expect(written).not.toMatch(/token=|198\.51\.100\.7/);
+    expect(segment.deps.stream.events()[0]).toMatchObject({ ip_address: '198.51.100.0', page_url: 'https://shop.example.com/' });
+  });
+
+  it('an NDJSON line that is not JSON keeps its text for the quarantine, with addresses truncated', async () => {
+    const { deps } = await send(request({ body: `${JSON.stringify(pageView({ event_id: 'a' }))}\nbroken line from 198.51.100.7\n`, headers: { 'content-type': 'application/x-ndjson' } }));
+    expect(deps.stream.written[1]!.data).toBe('broken line from 198.51.100.0');
+  });
+});
