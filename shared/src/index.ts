@@ -16,6 +16,7 @@ export { observability, type ObservedContext } from './runtime/middleware';
 export { coldStartHandler, serviceDependencies, streamHandler, type BatchOutcome, type Observe, type ServiceDependencies, type StreamHandler, type StreamHandlerOptions } from './runtime/stream-handler';
 export { normalizePagePath } from './contract/page-url';
 export { minuteWindow, windowStartMs } from './contract/time';
+export { PART_SEPARATOR, partRange, partSortKey, partWindow, partWriter } from './contract/parts';
 export {
   ARCHIVE_PREFIXES,
   COLLECTOR,
