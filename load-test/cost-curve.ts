@@ -1,5 +1,5 @@
 /**
- * `npm run cost-curve -- [--rates 10,100,1000,3000] [--out file.md]`: runs the cost-curve scenario
+ * `npm run cost-curve -- [--rates 10,100,1000,3000] [--out file.md] [--duration 60s]`: runs the cost-curve scenario
  * at each rate with --verify, one load test (and one local stack) after the other, and prints the
  * curve as a Markdown table: cost per million events, ours and the recipe's, beside the units per
  * event, the CPU per 1,000 events and the latency (with the load average it was measured at).
@@ -22,9 +22,9 @@ export interface CurvePoint {
   summary?: SummaryData;
 }
 
-function runPoint(rate: number, summaryFile: string, drainTimeout: string): Promise<number | null> {
+function runPoint(rate: number, summaryFile: string, drainTimeout: string, duration: string | undefined): Promise<number | null> {
   return new Promise((resolve, reject) => {
-    const args = ['--import', 'tsx', 'load-test/run.ts', 'load-test/scenarios/cost-curve.ts', '-e', `RATE=${rate}`, '--verify', '--quiet', '--drain-timeout', drainTimeout, '--summary-export', summaryFile];
+    const args = ['--import', 'tsx', 'load-test/run.ts', 'load-test/scenarios/cost-curve.ts', '-e', `RATE=${rate}`, '--verify', '--quiet', '--drain-timeout', drainTimeout, '--summary-export', summaryFile, ...(duration === undefined ? [] : ['-e', `DURATION=${duration}`])];
     process.stderr.write(`cost curve: ${rate} events/s (load average ${loadavg()[0]!.toFixed(2)})…\n`);
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NODE_NO_WARNINGS: '1' } });
     child.on('error', reject);
@@ -79,10 +79,10 @@ export function curveTable(points: readonly CurvePoint[]): string {
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { rates: { type: 'string', default: '10,100,1000,3000' }, out: { type: 'string' }, 'drain-timeout': { type: 'string', default: '20m' }, help: { type: 'boolean', short: 'h', default: false } },
+    options: { rates: { type: 'string', default: '10,100,1000,3000' }, out: { type: 'string' }, 'drain-timeout': { type: 'string', default: '20m' }, duration: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
   });
   if (values.help) {
-    process.stdout.write('Usage: npm run cost-curve -- [--rates 10,100,1000,3000] [--out file.md] [--drain-timeout 20m]\n');
+    process.stdout.write('Usage: npm run cost-curve -- [--rates 10,100,1000,3000] [--out file.md] [--drain-timeout 20m] [--duration 60s]\n');
     return 0;
   }
   const rates = values.rates.split(',').map((rate) => Number(rate.trim()));
@@ -90,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
   const points: CurvePoint[] = [];
   for (const rate of rates) {
     const summaryFile = path.join(dir, `rate-${rate}.json`);
-    const exitCode = await runPoint(rate, summaryFile, values['drain-timeout']);
+    const exitCode = await runPoint(rate, summaryFile, values['drain-timeout'], values.duration);
     let summary: SummaryData | undefined;
     try {
       summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as SummaryData;

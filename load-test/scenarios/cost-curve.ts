@@ -4,6 +4,7 @@
  * two shards per 2,000) and long enough for the sessions of the traffic model to overlap as on a
  * site in full swing. `npm run cost-curve` runs every point with --verify and tabulates them.
  *   npm run load-test -- load-test/scenarios/cost-curve.ts -e RATE=100 --verify
+ * DURATION (e.g. `-e DURATION=60s`) shortens or lengthens a point; the default is per point below.
  * No latency thresholds: on a shared machine they measure the neighbours. The cost comes from
  * request counts and the capacity DynamoDB reports, which do not depend on idle cores.
  */
@@ -27,12 +28,13 @@ export type CostCurveRate = keyof typeof POINTS;
 const requested = Number(__ENV.RATE ?? 1000);
 if (!(requested in POINTS)) throw new Error(`RATE must be one of ${Object.keys(POINTS).join(', ')}, got ${__ENV.RATE}`);
 const point = POINTS[requested as CostCurveRate];
+const duration = __ENV.DURATION ?? point.duration;
 
 export const pipeline: PipelineOptions = { recordsPerIteration: point.records, eventsPerSecond: requested, shards: point.shards, seed: 2026, botShare: 0.01, invalidShare: 0.01 };
 
 export const options = {
   scenarios: {
-    [`rate_${requested}`]: { executor: 'constant-arrival-rate' as const, rate: point.perSecond, timeUnit: '1s', duration: point.duration, preAllocatedVUs: 4, maxVUs: 24, gracefulStop: '30s' },
+    [`rate_${requested}`]: { executor: 'constant-arrival-rate' as const, rate: point.perSecond, timeUnit: '1s', duration, preAllocatedVUs: 4, maxVUs: 24, gracefulStop: '30s' },
   },
   thresholds: {
     events_failed: ['count==0'],
