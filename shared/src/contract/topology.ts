@@ -144,10 +144,19 @@ const consumerDefaults: ConsumerSettings = {
   memorySizeMb: 256,
 };
 
-/** Per-service consumer settings. The archiver batches more to write fewer, larger objects. */
+/**
+ * Per-service consumer settings, chosen from measurement (docs/BENCHMARKS.md, "Consumer
+ * settings"): every batch writes each session, page and counter item it touches once, so the
+ * write units per event fall with the events a batch spans. The event-processor feeds the
+ * dashboards: up to 500 records or 1 s (a session is written 0.84 times per event instead of
+ * 1.00 at 1,000 events/s, a page 0.05 instead of 0.26; adds at most 1 s of latency when a
+ * shard is quiet, nothing when it is busy). The anomaly-detector's alerts can wait a few seconds:
+ * up to 2,000 records or 5 s (sessions 0.67 writes per event). The archiver batches most, to
+ * write fewer, larger objects. The local stack and cdktf both deploy exactly these.
+ */
 export const CONSUMERS: Readonly<Record<ServiceName, ConsumerSettings>> = {
-  'event-processor': { ...consumerDefaults },
-  'anomaly-detector': { ...consumerDefaults },
+  'event-processor': { ...consumerDefaults, batchSize: 500, maximumBatchingWindowInSeconds: 1 },
+  'anomaly-detector': { ...consumerDefaults, batchSize: 2000, maximumBatchingWindowInSeconds: 5 },
   archiver: { ...consumerDefaults, batchSize: 1000, maximumBatchingWindowInSeconds: 10 },
 };
 
