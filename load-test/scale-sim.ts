@@ -233,6 +233,14 @@ async function main({ values }: CommandLine<typeof SPEC.options>): Promise<numbe
       `| ${table} | ${perSecond(item?.writes)} (\`${item?.key}\`) | ${perSecond(itemUnits?.writeUnits)} (\`${itemUnits?.key}\`) | ${perSecond(partition?.writes)} (\`${partition?.key}\`) | ${perSecond(partitionUnits?.writeUnits)}${over} (\`${partitionUnits?.key}\`) | ${fences[table as 'pageMetrics']?.maxFences ?? '—'} | ${fences[table as 'pageMetrics']?.maxBytes ?? '—'} | ${(units / events).toFixed(3)} |`,
     );
   }
+  // The top-pages rollup's partitions (`top#<minute>#<n>`), apart: their items grow with the pages of a minute.
+  const rollups = counters.get('pageMetrics')?.partitions;
+  if (rollups !== undefined) {
+    const only = new Map([...rollups].map(([at, perSecondMap]) => [at, new Map([...perSecondMap].filter(([key]) => key.startsWith('top#')))]));
+    const byWrites = hottest(only, 0);
+    const byUnits = hottest(only, 1);
+    if (byWrites !== undefined) lines.push('', `hottest top-pages rollup partition: ${perSecond(byWrites.writes)} writes/s (\`${byWrites.key}\`), ${perSecond(byUnits?.writeUnits)} WCU/s (\`${byUnits?.key}\`)`);
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
   raw.destroy();
   await dynamo.stop();
