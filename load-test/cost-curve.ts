@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { runCommand, type CommandLine } from '../local/cli-args';
 import { total } from './cost';
 import type { SummaryData } from './k6/summary';
 import type { RunnerReport } from './report';
@@ -76,15 +76,19 @@ export function curveTable(points: readonly CurvePoint[]): string {
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 }
 
-async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { rates: { type: 'string', default: '10,100,1000,3000' }, out: { type: 'string' }, 'drain-timeout': { type: 'string', default: '20m' }, duration: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
-  });
-  if (values.help) {
-    process.stdout.write('Usage: npm run cost-curve -- [--rates 10,100,1000,3000] [--out file.md] [--drain-timeout 20m] [--duration 60s]\n');
-    return 0;
-  }
+const SPEC = {
+  command: 'npm run cost-curve',
+  help: [
+    'Usage: npm run cost-curve -- [--rates 10,100,1000,3000] [--out file.md] [--drain-timeout 20m] [--duration 60s]',
+    '',
+    'Runs the cost-curve scenario at each rate with --verify, one local stack after the other, and',
+    'prints cost per million events (ours and the recipe), units per event, CPU and latency as a table.',
+    '',
+  ].join('\n'),
+  options: { rates: { type: 'string', default: '10,100,1000,3000' }, out: { type: 'string' }, 'drain-timeout': { type: 'string', default: '20m' }, duration: { type: 'string' } },
+} as const;
+
+async function main({ values }: CommandLine<typeof SPEC.options>): Promise<number> {
   const rates = values.rates.split(',').map((rate) => Number(rate.trim()));
   const dir = mkdtempSync(path.join(tmpdir(), 'cost-curve-'));
   const points: CurvePoint[] = [];
@@ -105,11 +109,4 @@ async function main(argv: string[]): Promise<number> {
   return points.every((point) => point.exitCode === 0) ? 0 : 1;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2))
-    .then((code) => process.exit(code))
-    .catch((error: unknown) => {
-      process.stderr.write(`cost curve failed: ${(error as Error).stack ?? String(error)}\n`);
-      process.exit(1);
-    });
-}
+if (require.main === module) runCommand(SPEC, main);
