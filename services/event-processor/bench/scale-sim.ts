@@ -13,17 +13,17 @@
  * per shard per second, not on events per batch (a batch writes each item once), so a run with
  * small batches shows the rates of full-size ones; events per batch only changes item sizes.
  */
-import '../local/quiet-warnings';
+import '../../../local/quiet-warnings';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, KinesisStreamBatchResponse } from 'aws-lambda';
 import { createLogger, httpHandler, loadConfig, mapWithConcurrency, resourceNames, TABLES, type TableKey } from '@clickstream/shared';
-import { startDynamoDb } from '../local/emulators';
-import { createTables } from '../local/provision';
-import { createHandler } from '../services/event-processor/src/handler';
-import { DynamoDbMetricsStore } from '../services/event-processor/src/store';
-import { integerOption, runCommand, type CommandLine } from '../local/cli-args';
-import { lambdaRecord, pageView, streamRecord } from '../testkit/records';
+import { startDynamoDb } from '../../../local/emulators';
+import { createTables } from '../../../local/provision';
+import { createHandler } from '../src/handler';
+import { DynamoDbMetricsStore } from '../src/store';
+import { integerOption, runCommand, type CommandLine } from '../../../local/cli-args';
+import { lambdaRecord, pageView, streamRecord } from '../../../testkit/records';
 
 const PARTITION_LIMIT_WCU = 1000;
 const TYPES = ['page_view', 'page_view', 'page_view', 'product_view', 'click', 'click', 'add_to_cart', 'checkout', 'purchase', 'search'];
