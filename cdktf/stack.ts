@@ -142,7 +142,7 @@ export class ClickstreamStack extends TerraformStack {
         inputs,
         alertsTable: tables.alerts,
         topic,
-        batchSize: vars.batchSize.numberValue,
+        batchSize: vars.detectorBatchSize.numberValue,
         enabled: vars.enableAnomalyDetection.booleanValue,
         publishAlerts: vars.enableSnsAlerts.stringValue,
         retention: { alertHistoryTtlDays: vars.alertHistoryTtlDays.stringValue, alertStateTtlHours: vars.alertStateTtlHours.stringValue },

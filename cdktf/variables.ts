@@ -57,6 +57,7 @@ export class StackVariables extends Construct {
   readonly lambdaReservedConcurrency: TerraformVariable;
   readonly enableXrayTracing: TerraformVariable;
   readonly batchSize: TerraformVariable;
+  readonly detectorBatchSize: TerraformVariable;
   readonly archiverBatchSize: TerraformVariable;
   readonly maxRecordAgeSeconds: TerraformVariable;
   readonly enableAnomalyDetection: TerraformVariable;
@@ -178,8 +179,14 @@ export class StackVariables extends Construct {
     this.batchSize = v('batch_size', {
       type: 'number',
       default: consumer.batchSize,
-      description: 'Kinesis batch size of event-processor and anomaly-detector.',
+      description: 'Kinesis batch size of the event-processor.',
       validation: wholeBetween('batch_size', 1, 10000),
+    });
+    this.detectorBatchSize = v('detector_batch_size', {
+      type: 'number',
+      default: CONSUMERS['anomaly-detector'].batchSize,
+      description: 'Kinesis batch size of the anomaly-detector (its alerts can wait for fuller batches: fewer state writes per event).',
+      validation: wholeBetween('detector_batch_size', 1, 10000),
     });
     this.archiverBatchSize = v('archiver_batch_size', {
       type: 'number',

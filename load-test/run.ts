@@ -7,12 +7,14 @@
 import '../local/quiet-warnings';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CONSUMERS, type ServiceName } from '@clickstream/shared';
+import { CONSUMERS, processCapacity, TABLES, type ServiceName, type TableCapacity, type TableKey } from '@clickstream/shared';
 import { integerOption, parseCommandLine, UsageError } from '../local/cli-args';
 import { StackNotRunningError } from '../local/manifest';
 import { costPerMillion, PRICES_AS_OF, recipeCostPerMillion, type MeasuredUsage } from './cost';
+import { CpuMeter } from './cpu';
 import { TrafficFeed } from './feed';
 import { formatClock, parseDuration } from './k6/duration';
 import { planScenario, runScenario, type ScenarioOptions, type ScenarioState } from './k6/executors';
@@ -196,6 +198,11 @@ async function execute(plan: RunPlan): Promise<number> {
   const copyOfData = () => (dataJson === undefined ? undefined : JSON.parse(dataJson));
 
   const runStartedMs = Date.now();
+  // CPU of every process of the in-process stack, from the first put to the end of the drain.
+  const cpu = target.stack !== undefined && new CpuMeter().available ? new CpuMeter() : undefined;
+  const loadAtStart = loadavg()[0]!;
+  cpu?.start();
+  const capacityAtStart = processCapacity.snapshot();
   probe?.start();
   const run = await runScenarios(plan, ledger, probe, copyOfData);
   try {
@@ -205,7 +212,13 @@ async function execute(plan: RunPlan): Promise<number> {
   }
 
   const report: RunnerReport = { target: target.description, seed: plan.seed, ledger: {}, ...(Object.keys(run.maxBacklog).length ? { maxBacklog: run.maxBacklog } : {}) };
-  const verification = plan.values.verify ? await verifyRun(plan, ledger, probe, run.elapsedMs, runStartedMs, report) : (probe?.finish(0), undefined);
+  const measureCpu = () => {
+    if (cpu === undefined) return;
+    const usage = cpu.stop();
+    const events = ledger.accepted + ledger.rejected;
+    report.cpu = { seconds: usage.seconds, wallSeconds: usage.wallSeconds, perThousandEvents: events === 0 ? 0 : (usage.seconds / events) * 1000, byProcess: usage.byProcess, loadAverage: [loadAtStart, loadavg()[0]!] };
+  };
+  const verification = plan.values.verify ? await verifyRun(plan, ledger, probe, { elapsedMs: run.elapsedMs, runStartedMs, capacityAtStart }, report, measureCpu) : (probe?.finish(0), measureCpu(), undefined);
   report.ledger = ledger.toJSON();
   const results = evaluateThresholds(plan.thresholds, registry, run.elapsedMs);
   await writeSummary(plan, results, run.elapsedMs, report);
@@ -341,7 +354,15 @@ class Progress {
 }
 
 /** Drains the consumers, then checks what they wrote against the ledger; fills the report. */
-async function verifyRun(plan: RunPlan, ledger: Ledger, probe: LatencyProbe | undefined, elapsedMs: number, runStartedMs: number, report: RunnerReport): Promise<VerificationCheck[]> {
+async function verifyRun(
+  plan: RunPlan,
+  ledger: Ledger,
+  probe: LatencyProbe | undefined,
+  run: { elapsedMs: number; runStartedMs: number; capacityAtStart: Record<string, TableCapacity> },
+  report: RunnerReport,
+  drained: () => void,
+): Promise<VerificationCheck[]> {
+  const { elapsedMs, runStartedMs, capacityAtStart } = run;
   const { target } = plan;
   // Calls still in flight after gracefulStop may yet land: give them a moment, then drain.
   const drainStarted = Date.now();
@@ -354,9 +375,10 @@ async function verifyRun(plan: RunPlan, ledger: Ledger, probe: LatencyProbe | un
     drainError = (error as Error).message;
   }
   const drainSeconds = (Date.now() - drainStarted) / 1000;
+  drained();
   log(drainError ? `not drained: ${drainError}; verifying what is there…` : `drained in ${drainSeconds.toFixed(1)} s; verifying…`);
   await probe?.finish(15_000);
-  if (target.wire) report.pipeline = pipelineFigures(target, ledger, elapsedMs);
+  if (target.wire) report.pipeline = pipelineFigures(target, ledger, elapsedMs, capacityAtStart);
   const verification = [
     { name: 'pipeline drained after the run', ok: drainError === undefined, detail: drainError ?? `every consumer caught up ${drainSeconds.toFixed(1)} s after the last put` },
     ...(await verify(target, ledger, { counters: new Map() }, runStartedMs)),
@@ -418,8 +440,8 @@ function backlogs(target: Target, ledger: Ledger): Record<string, number> {
   return backlog;
 }
 
-/** Request counts of the in-process stack's services, per event, and what they cost on AWS. */
-function pipelineFigures(target: Target, ledger: Ledger, elapsedMs: number): NonNullable<RunnerReport['pipeline']> {
+/** Request counts and consumed capacity of the in-process stack's services, per event, and what they cost on AWS. */
+function pipelineFigures(target: Target, ledger: Ledger, elapsedMs: number, capacityAtStart: Record<string, TableCapacity>): NonNullable<RunnerReport['pipeline']> {
   const stack = target.stack!;
   const wire = target.wire!.snapshot();
   const requests = wire.requests;
@@ -436,11 +458,16 @@ function pipelineFigures(target: Target, ledger: Ledger, elapsedMs: number): Non
   const sum = (prefix: string) => Object.entries(requests).filter(([key]) => key.startsWith(prefix)).reduce((total, [, count]) => total + count, 0);
   const dynamoWriteRequests = ['BatchWriteItem', 'PutItem', 'UpdateItem', 'DeleteItem'].reduce((total, operation) => total + (requests[`dynamodb:${operation}`] ?? 0), 0);
   const itemWrites = Object.values(wire.itemWrites).reduce((total, count) => total + count, 0);
-  const eventProcessorTables = new Set([target.tables.pageMetrics, target.tables.sessionMetrics, target.tables.counters]);
-  const tableSum = (counts: Record<string, number>, wanted: (table: string) => boolean) => Object.entries(counts).filter(([table]) => wanted(table)).reduce((total, [, count]) => total + count, 0);
-  const eventProcessorItemWrites = tableSum(wire.itemWrites, (table) => eventProcessorTables.has(table));
-  const eventProcessorWriteUnits = tableSum(wire.writeUnits, (table) => eventProcessorTables.has(table));
-  const detectorWriteUnits = tableSum(wire.writeUnits, (table) => table === target.tables.alerts);
+  // Consumed capacity as DynamoDB reports it (item sizes before and after), since the stack started.
+  const capacity = processCapacity.snapshot();
+  const consumed = (table: string, field: 'readUnits' | 'writeUnits') => (capacity[table]?.[field] ?? 0) - (capacityAtStart[table]?.[field] ?? 0);
+  const eventProcessorTables = [target.tables.pageMetrics, target.tables.sessionMetrics, target.tables.counters];
+  // dynalite reports no index writes; on AWS each item write also writes every index of its table.
+  const indexWrites = (Object.keys(TABLES) as TableKey[]).reduce((total, key) => total + (wire.itemWrites[target.tables[key]] ?? 0) * TABLES[key].globalSecondaryIndexes.length, 0);
+  const eventProcessorWriteUnits = eventProcessorTables.reduce((total, table) => total + consumed(table, 'writeUnits'), 0) + indexWrites;
+  const eventProcessorReadUnits = eventProcessorTables.reduce((total, table) => total + consumed(table, 'readUnits'), 0);
+  const detectorWriteUnits = consumed(target.tables.alerts, 'writeUnits');
+  const detectorReadUnits = consumed(target.tables.alerts, 'readUnits');
   const sustained = events / (elapsedMs / 1000);
   const usage: MeasuredUsage = {
     events,
@@ -452,11 +479,12 @@ function pipelineFigures(target: Target, ledger: Ledger, elapsedMs: number): Non
     lambdaGbSeconds: gbSeconds,
     dynamoWriteUnits: eventProcessorWriteUnits,
     detectorWriteUnits,
-    dynamoReadUnits: wire.itemReads,
+    dynamoReadUnits: eventProcessorReadUnits + detectorReadUnits,
     s3Requests: sum('s3:PUT') + sum('s3:GET'),
     logBytes,
     snsPublishes: requests['sns:POST'] ?? 0,
   };
+  const perEventOf = (counts: Record<string, number>) => Object.fromEntries(Object.entries(counts).sort().map(([key, count]) => [key, count / events]));
   return {
     sustainedEventsPerSecond: sustained,
     shards: usage.shards,
@@ -464,12 +492,15 @@ function pipelineFigures(target: Target, ledger: Ledger, elapsedMs: number): Non
     perEvent: {
       dynamoWriteRequests: dynamoWriteRequests / events,
       dynamoItemWrites: itemWrites / events,
-      eventProcessorItemWrites: eventProcessorItemWrites / events,
       eventProcessorWriteUnits: eventProcessorWriteUnits / events,
+      eventProcessorReadUnits: eventProcessorReadUnits / events,
       detectorWriteUnits: detectorWriteUnits / events,
+      detectorReadUnits: detectorReadUnits / events,
+      indexWriteUnits: indexWrites / events,
       s3Puts: (requests['s3:PUT'] ?? 0) / events,
       lambdaInvocations: invocations / events,
     },
+    itemWritesPerEvent: perEventOf(wire.itemWritesByKind),
     cost: { pricesAsOf: PRICES_AS_OF, ours: costPerMillion(usage), recipe: recipeCostPerMillion(usage) },
   };
 }

@@ -16,7 +16,9 @@ import {
   createSqsClient,
   resourceNames,
   SERVICES,
+  TABLES,
   type ClientConfig,
+  type TableKey,
   type ResourceNames,
   type ServiceName,
 } from '@clickstream/shared';
@@ -105,7 +107,7 @@ export async function openTarget(options: TargetOptions): Promise<Target> {
   if (options.kind === 'aws') {
     const outputs = options.outputsFile ? readOutputs(options.outputsFile) : {};
     const names = resourceNames(options.project, options.environment);
-    const common: ClientConfig = { maxSockets: 32 };
+    const common: ClientConfig = { maxSockets: 32, capacity: null };
     const kinesis = createKinesisClient(common);
     const dynamo = createDynamoDbClient(common);
     const streamName = options.stream ?? outputs.kinesis_stream_name ?? names.stream;
@@ -149,11 +151,12 @@ export async function openTarget(options: TargetOptions): Promise<Target> {
   if (options.ingest === 'collector' && !manifest.collectorUrl) throw new Error('--ingest collector: the running stack has no collector (start it with npm start)');
   if (stack !== undefined) {
     const port = (endpoint: string) => Number(new URL(endpoint).port);
-    wire = new WireCounter({ kinesis: port(manifest.endpoints.kinesis), dynamodb: port(manifest.endpoints.dynamodb), aws: port(manifest.endpoints.s3) });
+    const indexesByTable = Object.fromEntries((Object.keys(TABLES) as TableKey[]).map((key) => [manifest.tables[key], TABLES[key].globalSecondaryIndexes.length]));
+    wire = new WireCounter({ kinesis: port(manifest.endpoints.kinesis), dynamodb: port(manifest.endpoints.dynamodb), aws: port(manifest.endpoints.s3) }, { indexesByTable });
     wire.start();
   }
   // Clients of their own (own sockets), marked so the wire counter leaves the load test's requests out.
-  const common: ClientConfig = { ...manifestClientConfig(manifest), maxSockets: 32 };
+  const common: ClientConfig = { ...manifestClientConfig(manifest), maxSockets: 32, capacity: null };
   return {
     kind: options.kind,
     description: stack ? `local stack in this process (${manifest.stream.shards} shards, ${[...stack.mappings.keys()].join(', ')})` : `running local stack (pid ${manifest.pid}, ${manifest.endpoints.kinesis})`,

@@ -21,14 +21,39 @@ export interface WireCounts {
   writeUnits: Record<string, number>;
   /** Items read (BatchGetItem keys, GetItem, Query/Scan not counted by item). */
   itemReads: number;
+  /**
+   * Estimated read request units: 1 per item for a strongly consistent read, 0.5 for an eventually
+   * consistent one (items ≤ 4 KB); a Query counts as one item read (its smallest charge).
+   */
+  readUnits: number;
+  /** Write units by what was written: `<table>` or `<table> <item kind>` (the alerts table's `pk` prefix). */
+  writeUnitsByKind: Record<string, number>;
+  /** Item writes by the same kinds. */
+  itemWritesByKind: Record<string, number>;
+}
+
+/** What the counter must know about the tables: how many global secondary indexes each one has (every item write also writes them). */
+export interface WireTables {
+  indexesByTable?: Record<string, number>;
+}
+
+/** The kind of an alerts-table item from its `pk`: `state#session`, `state#user`, `traffic`, `baseline`, `alert`, `history`. */
+function itemKind(table: string, key: Record<string, unknown> | undefined): string {
+  const pk = (key?.pk as { S?: string } | undefined)?.S;
+  if (pk === undefined) return table;
+  const parts = pk.split('#');
+  return `${table} ${parts[0] === 'state' ? parts.slice(0, 2).join('#') : parts[0]}`;
 }
 
 export class WireCounter {
-  private readonly counts: WireCounts = { requests: {}, itemWrites: {}, writeUnits: {}, itemReads: 0 };
+  private readonly counts: WireCounts = { requests: {}, itemWrites: {}, writeUnits: {}, itemReads: 0, readUnits: 0, writeUnitsByKind: {}, itemWritesByKind: {} };
   private readonly onServer = (message: unknown) => this.server(message as { request: IncomingMessage; server: Server });
   private readonly onClient = (message: unknown) => this.client(message as { request: ClientRequest });
 
-  constructor(private readonly ports: { kinesis: number; dynamodb: number; aws: number }) {}
+  constructor(
+    private readonly ports: { kinesis: number; dynamodb: number; aws: number },
+    private readonly tables: WireTables = {},
+  ) {}
 
   private originalEnd?: ClientRequest['end'];
 
@@ -81,7 +106,7 @@ export class WireCounter {
     const target = String(request.getHeader('x-amz-target') ?? '');
     const operation = target.slice(target.indexOf('.') + 1);
     this.bump(`dynamodb:${operation}`);
-    if (!/^(BatchWriteItem|PutItem|UpdateItem|DeleteItem|BatchGetItem|GetItem)$/.test(operation)) return;
+    if (!/^(BatchWriteItem|PutItem|UpdateItem|DeleteItem|BatchGetItem|GetItem|Query)$/.test(operation)) return;
     if (typeof body !== 'string' && !(body instanceof Uint8Array)) return;
     try {
       this.countItems(operation, JSON.parse(Buffer.from(body).toString('utf8')) as Record<string, unknown>);
@@ -91,29 +116,42 @@ export class WireCounter {
   }
 
   private countItems(operation: string, body: Record<string, unknown>): void {
-    const write = (table: string, units: number) => {
+    const write = (table: string, units: number, key: Record<string, unknown> | undefined) => {
+      // Each global secondary index of the table is written too (1 unit for a small projection).
+      const total = units + (this.tables.indexesByTable?.[table] ?? 0);
+      const kind = itemKind(table, key);
       this.counts.itemWrites[table] = (this.counts.itemWrites[table] ?? 0) + 1;
-      this.counts.writeUnits[table] = (this.counts.writeUnits[table] ?? 0) + units;
+      this.counts.writeUnits[table] = (this.counts.writeUnits[table] ?? 0) + total;
+      this.counts.itemWritesByKind[kind] = (this.counts.itemWritesByKind[kind] ?? 0) + 1;
+      this.counts.writeUnitsByKind[kind] = (this.counts.writeUnitsByKind[kind] ?? 0) + total;
     };
     const unitsOf = (item: unknown) => Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(item ?? {})) / 1024));
+    const readUnit = (request: { ConsistentRead?: boolean }) => (request.ConsistentRead === true ? 1 : 0.5);
     switch (operation) {
       case 'BatchWriteItem':
-        for (const [table, requests] of Object.entries((body.RequestItems ?? {}) as Record<string, Array<{ PutRequest?: { Item: unknown } }>>)) {
-          for (const entry of requests) write(table, entry.PutRequest ? unitsOf(entry.PutRequest.Item) : 1);
+        for (const [table, requests] of Object.entries((body.RequestItems ?? {}) as Record<string, Array<{ PutRequest?: { Item: Record<string, unknown> }; DeleteRequest?: { Key: Record<string, unknown> } }>>)) {
+          for (const entry of requests) write(table, entry.PutRequest ? unitsOf(entry.PutRequest.Item) : 1, entry.PutRequest?.Item ?? entry.DeleteRequest?.Key);
         }
         return;
       case 'PutItem':
-        write(String(body.TableName), unitsOf(body.Item));
+        write(String(body.TableName), unitsOf(body.Item), body.Item as Record<string, unknown>);
         return;
       case 'UpdateItem':
       case 'DeleteItem':
-        write(String(body.TableName), 1);
+        write(String(body.TableName), 1, body.Key as Record<string, unknown>);
         return;
       case 'BatchGetItem':
-        for (const request of Object.values((body.RequestItems ?? {}) as Record<string, { Keys: unknown[] }>)) this.counts.itemReads += request.Keys.length;
+        for (const request of Object.values((body.RequestItems ?? {}) as Record<string, { Keys: unknown[]; ConsistentRead?: boolean }>)) {
+          this.counts.itemReads += request.Keys.length;
+          this.counts.readUnits += request.Keys.length * readUnit(request);
+        }
         return;
       case 'GetItem':
         this.counts.itemReads++;
+        this.counts.readUnits += readUnit(body as { ConsistentRead?: boolean });
+        return;
+      case 'Query':
+        this.counts.readUnits += readUnit(body as { ConsistentRead?: boolean });
         return;
     }
   }

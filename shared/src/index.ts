@@ -4,6 +4,7 @@ export { ENV, functionEnvironment, loadConfig, TABLE_RETENTION_DEFAULTS, readBoo
 export { ClickstreamError, ConfigError, isPermanentError, StoreWriteError } from './contract/errors';
 export { putVersioned, type VersionedResult, type VersionedWrite, type WriteStats } from './dynamo/versioned';
 export { addFenced, addFencedItems, contribution, fenceAttribute, type FenceStats, type FencedContribution, type FencedItem, type FencedItemsResult } from './dynamo/fenced-increment';
+export { CapacityMeter, meterCapacity, processCapacity, type TableCapacity } from './dynamo/capacity';
 export { batchGetItems, type BatchGetResult, type ItemKey, type ReadStats } from './dynamo/batch-get';
 export { ttlAfter } from './dynamo/ttl';
 export { decideBatch, groupBy, lowestSequenceNumber, validationLimits, type AcceptedRecord, type DecidedBatch, type RejectedRecord, type ValidationLimits } from './runtime/batch';
@@ -15,6 +16,7 @@ export { observability, type ObservedContext } from './runtime/middleware';
 export { coldStartHandler, serviceDependencies, streamHandler, type BatchOutcome, type Observe, type ServiceDependencies, type StreamHandler, type StreamHandlerOptions } from './runtime/stream-handler';
 export { normalizePagePath } from './contract/page-url';
 export { minuteWindow, windowStartMs } from './contract/time';
+export { PART_SEPARATOR, partRange, partSortKey, partWindow, partWriter } from './contract/parts';
 export {
   ARCHIVE_PREFIXES,
   COLLECTOR,

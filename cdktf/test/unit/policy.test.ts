@@ -165,7 +165,7 @@ describe.each(synthAll().map(({ stack, json }) => [stack.node.id, json] as const
         Sid: 'AggregateTables',
         Effect: 'Allow',
         Action: dynamodbActions,
-        Resource: [table('pageMetrics'), `${table('pageMetrics')}/index/by-window`, table('sessionMetrics'), table('counters')],
+        Resource: [table('pageMetrics'), table('sessionMetrics'), table('counters')],
       },
     ],
     'anomaly-detector': [

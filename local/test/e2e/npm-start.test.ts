@@ -156,9 +156,10 @@ it('shows a put-record from the AWS CLI v2 in page-metrics, session-metrics and 
   expect(put.SequenceNumber).toMatch(/^\d+$/);
 
   const keys = {
-    page: [manifest.tables.pageMetrics, { page_url: { S: '/products/42' }, window_start: { S: windowStart } }],
+    // Page and counter items are one part per shard and minute: `<minute>#<shardId>`.
+    page: [manifest.tables.pageMetrics, { page_url: { S: '/products/42' }, window_start: { S: `${windowStart}#${put.ShardId}` } }],
     session: [manifest.tables.sessionMetrics, { session_id: { S: 'e2e-session' } }],
-    counter: [manifest.tables.counters, { metric_name: { S: 'events#page_view' }, window_start: { S: windowStart } }],
+    counter: [manifest.tables.counters, { metric_name: { S: 'events#page_view' }, window_start: { S: `${windowStart}#${put.ShardId}` } }],
   } as const;
   // Watch for the items with a fast SDK client (an AWS CLI call alone takes most of a second),
   // then read them back with the CLI.

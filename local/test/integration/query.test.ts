@@ -35,7 +35,7 @@ beforeAll(async () => {
 afterAll(() => stack.stop());
 
 describe('npm run query', () => {
-  it('ranks top pages by page views over the last minutes, from the by-window index', async () => {
+  it('ranks top pages by page views over the last minutes, from the top-pages rollups (every shard part summed)', async () => {
     expect(await topPages(target, 15, 10, now)).toEqual([
       { page_url: '/p/9', page_views: 2, events: 4 },
       { page_url: '/', page_views: 1, events: 1 },

@@ -120,14 +120,21 @@ async function observed() {
   const sessions: Record<string, number> = {};
   for (const item of await scan(stack.names.tables.sessionMetrics)) sessions[item.session_id as string] = Number(item.event_count);
   const pageViews: Record<string, number> = {};
-  for (const item of await scan(stack.names.tables.pageMetrics)) pageViews[item.page_url as string] = (pageViews[item.page_url as string] ?? 0) + Number(item.page_views ?? 0);
+  // Page parts, and the top-pages rollups (`top#…` items, page → views maps), must agree.
+  const rollupViews: Record<string, number> = {};
+  for (const item of await scan(stack.names.tables.pageMetrics)) {
+    const url = item.page_url as string;
+    if (url.startsWith('top#')) for (const [page, views] of Object.entries(item.views as Record<string, number>)) rollupViews[page] = (rollupViews[page] ?? 0) + Number(views);
+    else pageViews[url] = (pageViews[url] ?? 0) + Number(item.page_views ?? 0);
+  }
+
   const archived: string[] = [];
   for (const key of await keys(stack.names.archiveBucket, 'events/')) {
     const object = await s3.send(new GetObjectCommand({ Bucket: stack.names.archiveBucket, Key: key }));
     const text = gunzipSync(await object.Body!.transformToByteArray()).toString('utf8');
     for (const line of text.split('\n').filter(Boolean)) archived.push((JSON.parse(line) as { event_id: string }).event_id);
   }
-  return { counters, sessions, pageViews, archived: archived.sort() };
+  return { counters, sessions, pageViews, rollupViews, archived: archived.sort() };
 }
 
 function groundTruth(sent: SentEvent[]) {
@@ -139,7 +146,8 @@ function groundTruth(sent: SentEvent[]) {
     sessions[event.session_id] = (sessions[event.session_id] ?? 0) + 1;
     pageViews[event.page_url] = (pageViews[event.page_url] ?? 0) + (event.event_type === 'page_view' ? 1 : 0);
   }
-  return { counters, sessions, pageViews, archived: sent.map((event) => event.event_id).sort() };
+  const rollupViews = Object.fromEntries(Object.entries(pageViews).filter(([, views]) => views > 0));
+  return { counters, sessions, pageViews, rollupViews, archived: sent.map((event) => event.event_id).sort() };
 }
 
 it('keeps discarded batches with their records and replays them exactly once', async () => {

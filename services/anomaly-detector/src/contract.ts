@@ -16,7 +16,7 @@ export const DEFAULT_SESSION_RATE_PER_MINUTE = DEFAULT_RULE_SETTINGS.sessionRate
  * |-----------------------------|---------------------------------|-----------------------------------------|
  * | `state#session#<sessionId>` | `state`                         | per-session counts, fences, flags       |
  * | `state#user#<userId>`       | `state`                         | countries a user was seen in            |
- * | `traffic#<YYYY-MM-DD>`      | `<YYYY-MM-DDTHH:MM>`            | stream-wide events/errors of a minute   |
+ * | `traffic#<YYYY-MM-DD>`      | `<YYYY-MM-DDTHH:MM>#<shardId>`  | one shard's events/errors of a minute (read: parts summed) |
  * | `baseline#traffic`          | `state`                         | EWMA baseline and last judged minute    |
  * | `alert#<rule>#<subject>`    | `cooldown`                      | cooldown claim of the latest alert      |
  * | `history#<YYYY-MM-DD>`      | `<incident ISO>#<rule>#<subject>` | alert history, newest last            |

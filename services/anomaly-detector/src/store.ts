@@ -1,5 +1,5 @@
 import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { addFencedItems, batchGetItems, putVersioned, ttlAfter, type FencedItem } from '@clickstream/shared';
+import { addFencedItems, batchGetItems, partRange, partSortKey, partWindow, putVersioned, ttlAfter, type FencedItem } from '@clickstream/shared';
 import type { Alert } from './alerts';
 import { baselineKey, cooldownKey, historyKey, minutePartition, sessionKey, userKey, type AlertRecord } from './contract';
 import { StateConflictError } from './errors';
@@ -116,8 +116,9 @@ export class DynamoDbDetectorStore implements DetectorStore {
     }));
   }
 
+  /** Each shard adds to its own part of a minute (`sk` `<minute>#<shardId>`): one fence per item, no item every shard writes. */
   async addMinuteCounts(shardId: string, items: readonly MinuteItem[]) {
-    return addFencedItems(this.client, this.tableName, shardId, items, this.stats);
+    return addFencedItems(this.client, this.tableName, shardId, items.map((item) => ({ ...item, key: { ...item.key, sk: partSortKey(item.key.sk, shardId) } })), this.stats);
   }
 
   async readMinutes(fromMinute: string, toMinute: string): Promise<Map<string, MinuteCounts>> {
@@ -126,6 +127,7 @@ export class DynamoDbDetectorStore implements DetectorStore {
     for (let dayMs = Date.parse(`${fromMinute.slice(0, 10)}T00:00Z`); dayMs <= Date.parse(`${toMinute}Z`); dayMs += 86_400_000) {
       partitions.add(minutePartition(new Date(dayMs).toISOString()));
     }
+    const range = partRange(fromMinute, toMinute);
     for (const pk of partitions) {
       let startKey: Record<string, unknown> | undefined;
       do {
@@ -134,14 +136,19 @@ export class DynamoDbDetectorStore implements DetectorStore {
           new QueryCommand({
             TableName: this.tableName,
             KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-            ExpressionAttributeValues: { ':pk': pk, ':from': fromMinute, ':to': toMinute },
+            ExpressionAttributeValues: { ':pk': pk, ':from': range.from, ':to': range.to },
             ProjectionExpression: 'sk, events, #errors',
             ExpressionAttributeNames: { '#errors': 'errors' },
             ConsistentRead: true,
             ExclusiveStartKey: startKey,
           }),
         );
-        for (const item of result.Items ?? []) counts.set(item.sk as string, { events: Number(item.events ?? 0), errors: Number(item.errors ?? 0) });
+        // Every shard's part of a minute, summed.
+        for (const item of result.Items ?? []) {
+          const minute = partWindow(item.sk as string);
+          const sum = counts.get(minute) ?? { events: 0, errors: 0 };
+          counts.set(minute, { events: sum.events + Number(item.events ?? 0), errors: sum.errors + Number(item.errors ?? 0) });
+        }
         startKey = result.LastEvaluatedKey;
       } while (startKey !== undefined);
     }

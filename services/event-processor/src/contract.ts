@@ -6,16 +6,20 @@
  *
  * | table             | key                                      | item                                   |
  * |-------------------|------------------------------------------|----------------------------------------|
- * | `page-metrics`    | `page_url` (normalized path), `window_start` (UTC minute) | `page_views`, `events` per page per minute; index `by-window` |
+ * | `page-metrics`    | `page_url` (normalized path), `window_start` (`<UTC minute>#<writer>`) | `page_views`, `events` per page per minute, one part per writing shard |
+ * | `page-metrics`    | `page_url` `top#<UTC minute>#<0–3>`, `window_start` (`<UTC minute>#<writer>`) | the top-pages rollup: `views`, `events` maps (page → count) of one writer's minute |
  * | `session-metrics` | `session_id`                             | `SessionItem`                          |
- * | `counters`        | `metric_name` (`events#<type>`, `events#custom#<type>`, `events#all`), `window_start` | `count` of accepted events |
+ * | `counters`        | `metric_name` (`events#<type>`, `events#custom#<type>`, `events#all`), `window_start` (`<UTC minute>#<writer>`) | `count` of accepted events, one part per writing shard |
  *
- * Bookkeeping on the items, never shown to readers: `fence#<shardId>` on page and counter items
- * (the per-shard sequence fence), `seen_events` (the packed seen-set) and `version` (the
- * optimistic lock of every session write) on sessions.
+ * Page and counter items are write-sharded (shared/src/contract/parts.ts): each shard writes its
+ * own part of a minute, so no item is written by every shard or carries more than one fence; the
+ * read queries here sum the parts. Bookkeeping on the items, never shown to readers:
+ * `fence#<writer>` on page, counter and rollup parts (the writer's sequence fence), `seen_events`
+ * (the packed seen-set) and `version` (the optimistic lock of every session write) on sessions.
  */
 import { GetCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ALL_EVENTS_COUNTER, batchGetItems, counterName, KNOWN_EVENT_TYPES, minuteWindow, readCounterWindows, TABLES, type ResourceNames } from '@clickstream/shared';
+import { createHash } from 'node:crypto';
+import { ALL_EVENTS_COUNTER, batchGetItems, mapWithConcurrency, counterName, KNOWN_EVENT_TYPES, minuteWindow, partRange, partSortKey, partWindow, readCounterWindows, type ResourceNames } from '@clickstream/shared';
 
 /** A `session-metrics` item as stored, plus its bookkeeping. */
 export interface SessionItem {
@@ -46,7 +50,7 @@ export interface SessionItem {
 /** A session as readers see it: without the bookkeeping attributes. */
 export type SessionView = Omit<SessionItem, 'seen_events' | 'version'>;
 
-/** Key of a `page-metrics` item. */
+/** A page and UTC minute (the item's `window_start` is this minute's part: `<minute>#<writer>`). */
 export interface PageKey extends Record<string, string> {
   page_url: string;
   window_start: string;
@@ -56,6 +60,35 @@ export interface PageKey extends Record<string, string> {
 export { ALL_EVENTS_COUNTER, counterKey, counterName, type CounterKey } from '@clickstream/shared';
 
 export const pageKey = (pagePath: string, windowStart: string): PageKey => ({ page_url: pagePath, window_start: windowStart });
+
+/** The stored key of one writer's part of a page or counter minute. */
+export const partKey = <K extends { window_start: string }>(key: K, writer: string): K => ({ ...key, window_start: partSortKey(key.window_start, writer) });
+
+/**
+ * The top-pages rollup is split over this many partitions per minute, by writer, so a minute's
+ * rollup writes (one per writer and batch) spread over four partition keys instead of one.
+ */
+export const TOP_PAGES_PARTITIONS = 4;
+
+/** Partition key of a minute's top-pages rollup, partition 0–3 (never a page path: those start with `/`). */
+export const topPagesPartition = (windowStart: string, partition: number): string => `top#${windowStart}#${partition}`;
+
+/** Stored key of one writer's top-pages rollup of a minute. */
+export function topPagesKey(windowStart: string, writer: string): { page_url: string; window_start: string } {
+  const partition = createHash('md5').update(writer).digest().readUInt8(0) % TOP_PAGES_PARTITIONS;
+  return { page_url: topPagesPartition(windowStart, partition), window_start: partSortKey(windowStart, writer) };
+}
+
+/** A top-pages rollup part: page views and events per page of one writer's minute. */
+export interface TopPagesItem {
+  page_url: string;
+  window_start: string;
+  views: Record<string, number>;
+  events: Record<string, number>;
+  /** Events of pages beyond the rollup's page limit (counted in the per-page items, left out of the ranking). */
+  other_events?: number;
+  ttl: number;
+}
 
 /** A DynamoDB document client and the table names to read. */
 export interface TablesReader {
@@ -74,25 +107,33 @@ export interface PageTotal {
   events: number;
 }
 
-/** Top pages by page views: one Query per minute on the `by-window` index, summed. */
+/**
+ * Top pages by page views over the last `minutes`, from the minutes' top-pages rollups: one Query
+ * per minute and rollup partition, every writer's part summed.
+ */
 export async function topPages(reader: TablesReader, minutes: number, limit: number, nowMs = Date.now()): Promise<PageTotal[]> {
   const totals = new Map<string, PageTotal>();
-  const index = TABLES.pageMetrics.globalSecondaryIndexes[0];
+  const total = (url: string) => {
+    let found = totals.get(url);
+    if (found === undefined) {
+      found = { page_url: url, page_views: 0, events: 0 };
+      totals.set(url, found);
+    }
+    return found;
+  };
+  const partitions = recentWindows(minutes, nowMs).flatMap((windowStart) => Array.from({ length: TOP_PAGES_PARTITIONS }, (_, partition) => topPagesPartition(windowStart, partition)));
   await Promise.all(
-    recentWindows(minutes, nowMs).map(async (windowStart) => {
+    partitions.map(async (partition) => {
       const items = await queryAll(reader.client, {
         TableName: reader.tables.pageMetrics,
-        IndexName: index.indexName,
-        KeyConditionExpression: '#window = :window',
-        ExpressionAttributeNames: { '#window': 'window_start' },
-        ExpressionAttributeValues: { ':window': windowStart },
+        KeyConditionExpression: '#page = :partition',
+        ExpressionAttributeNames: { '#page': 'page_url', '#views': 'views', '#events': 'events' },
+        ExpressionAttributeValues: { ':partition': partition },
+        ProjectionExpression: '#views, #events',
       });
       for (const item of items) {
-        const url = item.page_url as string;
-        const total = totals.get(url) ?? { page_url: url, page_views: 0, events: 0 };
-        total.page_views += Number(item.page_views ?? 0);
-        total.events += Number(item.events ?? 0);
-        totals.set(url, total);
+        for (const [url, views] of Object.entries((item.views as Record<string, number> | undefined) ?? {})) total(url).page_views += Number(views);
+        for (const [url, events] of Object.entries((item.events as Record<string, number> | undefined) ?? {})) total(url).events += Number(events);
       }
     }),
   );
@@ -119,16 +160,36 @@ export interface PageCounts {
   events: number;
 }
 
-/** `page_views` and `events` of the given page-minute items (BatchGetItem by key); absent items are absent. */
+/**
+ * `page_views` and `events` of the given pages and minutes (keyed `<page>\u0000<minute>`), every
+ * writer's part summed: one Query per page and minute. Pages without events in a minute are absent.
+ */
 export async function readPageMetrics(reader: TablesReader, keys: readonly PageKey[]): Promise<Map<string, PageCounts>> {
-  const read = await batchGetItems(reader.client, reader.tables.pageMetrics, keys, { readRequests: 0 }, ['page_url', 'window_start', 'page_views', 'events']);
-  if (read.failedKeys.length > 0) throw new Error(`could not read ${read.failedKeys.length} page items: ${String((read.errors[0] as Error | undefined)?.message ?? 'throttled')}`);
-  return new Map(read.items.map((item) => [`${String(item.page_url)}\u0000${String(item.window_start)}`, { page_views: Number(item.page_views ?? 0), events: Number(item.events ?? 0) }]));
+  const counts = new Map<string, PageCounts>();
+  await mapWithConcurrency(keys, 16, async (key) => {
+    const range = partRange(key.window_start, key.window_start);
+    const items = await queryAll(reader.client, {
+      TableName: reader.tables.pageMetrics,
+      KeyConditionExpression: '#page = :page AND #window BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#page': 'page_url', '#window': 'window_start', '#views': 'page_views', '#events': 'events' },
+      ExpressionAttributeValues: { ':page': key.page_url, ':from': range.from, ':to': range.to },
+      ProjectionExpression: '#window, #views, #events',
+      ConsistentRead: true,
+    });
+    for (const item of items) {
+      const id = `${key.page_url}\u0000${partWindow(String(item.window_start))}`;
+      const total = counts.get(id) ?? { page_views: 0, events: 0 };
+      total.page_views += Number(item.page_views ?? 0);
+      total.events += Number(item.events ?? 0);
+      counts.set(id, total);
+    }
+  });
+  return counts;
 }
 
 /**
- * `count` per metric name summed over windows `fromWindow`..`toWindow` (inclusive), one paginated
- * Query per metric name.
+ * `count` per metric name and minute over windows `fromWindow`..`toWindow` (inclusive), every
+ * writer's part summed: one paginated Query per metric name.
  */
 export async function counterTotals(reader: TablesReader, metricNames: readonly string[], fromWindow: string, toWindow: string): Promise<Map<string, Map<string, number>>> {
   return readCounterWindows(reader.client, reader.tables.counters, metricNames, fromWindow, toWindow);

@@ -34,23 +34,26 @@ export async function processBatch(batch: DecidedBatch, store: MetricsStore, opt
   const { plan, failed: failedSessions, unwritable } = await applySessions(groups, store, options, observe);
 
   const cut = lowestSequenceNumber([...failedSessions].flatMap((sessionId) => groups.get(sessionId)?.map(({ record }) => record.sequenceNumber) ?? []));
-  const [pages, counters] = await applyAggregates(batch, plan, cut, store, options);
-  for (const error of [...pages.errors, ...counters.errors]) logger.error({ err: error }, 'aggregate write failed');
-  const unwritableItems = unwritable.size + pages.unwritable.length + counters.unwritable.length;
+  const [pages, counters, rollups] = await applyAggregates(batch, plan, cut, store, options);
+  for (const error of [...pages.errors, ...counters.errors, ...rollups.errors]) logger.error({ err: error }, 'aggregate write failed');
+  const unwritableItems = unwritable.size + pages.unwritable.length + counters.unwritable.length + rollups.unwritable.length;
   if (unwritableItems > 0) {
     // Validation bounds every value and key, so this is a defect to look at, not a batch to block.
-    logger.error({ sessions: [...unwritable], pages: pages.unwritable.map((item) => item.key), counters: counters.unwritable.map((item) => item.key) }, 'items the store cannot hold were skipped');
+    logger.error({ sessions: [...unwritable], pages: pages.unwritable.map((item) => item.key), counters: counters.unwritable.map((item) => item.key), rollups: rollups.unwritable.map((rollup) => rollup.windowStart) }, 'items the store cannot hold were skipped');
   }
-  const failedAggregate = lowestSequenceNumber([...pages.failed, ...counters.failed].map((item) => item.contributions[0]!.sequenceNumber));
+  const failedAggregate = lowestSequenceNumber([
+    ...[...pages.failed, ...counters.failed].map((item) => item.contributions[0]!.sequenceNumber),
+    ...rollups.failed.map((rollup) => rollup.contributions[0]!.sequenceNumber),
+  ]);
   const failedSequenceNumber = lowestSequenceNumber([cut, failedAggregate]);
 
   for (const [eventType, count] of plan.newByType) metrics.add('EventsProcessed', count, 'Count', { EventType: eventType });
   metrics.add('DuplicateEvents', plan.duplicates);
   metrics.add('RedeliveredEvents', plan.redelivered);
-  metrics.add('FailedWrites', failedSessions.size + pages.failed.length + counters.failed.length);
+  metrics.add('FailedWrites', failedSessions.size + pages.failed.length + counters.failed.length + rollups.failed.length);
   metrics.add('UnwritableItems', unwritableItems);
   if (failedSequenceNumber !== undefined) {
-    logger.warn({ failedSequenceNumber, failedSessions: failedSessions.size, failedPages: pages.failed.length, failedCounters: counters.failed.length }, 'partial batch failure: redelivery requested');
+    logger.warn({ failedSequenceNumber, failedSessions: failedSessions.size, failedPages: pages.failed.length, failedCounters: counters.failed.length, failedRollups: rollups.failed.length }, 'partial batch failure: redelivery requested');
   }
   const outcome: BatchOutcome = {
     accepted: accepted.length,
@@ -104,7 +107,7 @@ async function applySessions(groups: ReadonlyMap<string, AcceptedRecord[]>, stor
 export const replayFenceShard = (shardId: string): string => `${shardId}#replay`;
 
 /**
- * Page and counter increments of the records before `cut`, fenced per shard. A replay of a
+ * Page and counter increments and top-pages rollups of the records before `cut`, fenced per shard. A replay of a
  * discarded batch (`npm run replay`) comes after later records of its shard moved the shard's
  * fences past it: its events that no session has seen (first sightings — a session is written
  * before its aggregates, so their increments were never applied) go under a fence of their own,
@@ -119,14 +122,14 @@ async function applyAggregates(batch: DecidedBatch, plan: SessionPlan, cut: stri
   ];
   const results = await Promise.all(
     groups.map(async ({ shardId, aggregates }) =>
-      Promise.all([store.applyIncrements('pageMetrics', shardId, aggregates.pages), store.applyIncrements('counters', shardId, aggregates.counters)]),
+      Promise.all([store.applyIncrements('pageMetrics', shardId, aggregates.pages), store.applyIncrements('counters', shardId, aggregates.counters), store.applyRollups(shardId, aggregates.rollups)] as const),
     ),
   );
-  const merge = (index: 0 | 1) => ({
-    failed: results.flatMap((result) => result[index].failed),
-    unwritable: results.flatMap((result) => result[index].unwritable),
-    errors: results.flatMap((result) => result[index].errors),
-    written: results.reduce((sum, result) => sum + result[index].written, 0),
+  const merge = <T>(parts: ReadonlyArray<{ failed: T[]; unwritable: T[]; errors: unknown[]; written: number }>) => ({
+    failed: parts.flatMap((part) => part.failed),
+    unwritable: parts.flatMap((part) => part.unwritable),
+    errors: parts.flatMap((part) => part.errors),
+    written: parts.reduce((sum, part) => sum + part.written, 0),
   });
-  return [merge(0), merge(1)] as const;
+  return [merge(results.map((result) => result[0])), merge(results.map((result) => result[1])), merge(results.map((result) => result[2]))] as const;
 }

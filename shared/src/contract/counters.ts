@@ -7,7 +7,12 @@
  */
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isKnownEventType } from './event';
+import { partRange, partWindow } from './parts';
 
+/**
+ * Key of a counter: its metric and UTC minute. Stored as parts (`./parts.ts`): the item's
+ * `window_start` is `<minute>#<writer>`, one item per minute per writing shard.
+ */
 export interface CounterKey extends Record<string, string> {
   metric_name: string;
   window_start: string;
@@ -26,11 +31,13 @@ export const counterName = (eventType: string): string => (isKnownEventType(even
 export const counterKey = (metricName: string, windowStart: string): CounterKey => ({ metric_name: metricName, window_start: windowStart });
 
 /**
- * `count` per window (`window_start` → count) of each metric name over the UTC minutes
- * `fromWindow`..`toWindow` (inclusive): one paginated, consistent Query per metric name.
+ * `count` per minute (`YYYY-MM-DDTHH:MM` → count, the minute's parts summed) of each metric name
+ * over the UTC minutes `fromWindow`..`toWindow` (inclusive): one paginated, consistent Query per
+ * metric name.
  */
 export async function readCounterWindows(client: DynamoDBDocumentClient, tableName: string, metricNames: readonly string[], fromWindow: string, toWindow: string): Promise<Map<string, Map<string, number>>> {
   const byName = new Map<string, Map<string, number>>();
+  const range = partRange(fromWindow, toWindow);
   await Promise.all(
     metricNames.map(async (metricName) => {
       const windows = new Map<string, number>();
@@ -41,13 +48,16 @@ export async function readCounterWindows(client: DynamoDBDocumentClient, tableNa
             TableName: tableName,
             KeyConditionExpression: '#name = :name AND #window BETWEEN :from AND :to',
             ExpressionAttributeNames: { '#name': 'metric_name', '#window': 'window_start', '#count': 'count' },
-            ExpressionAttributeValues: { ':name': metricName, ':from': fromWindow, ':to': toWindow },
+            ExpressionAttributeValues: { ':name': metricName, ':from': range.from, ':to': range.to },
             ProjectionExpression: '#window, #count',
             ConsistentRead: true,
             ExclusiveStartKey: startKey,
           }),
         );
-        for (const item of page.Items ?? []) windows.set(String(item.window_start), Number(item.count ?? 0));
+        for (const item of page.Items ?? []) {
+          const minute = partWindow(String(item.window_start));
+          windows.set(minute, (windows.get(minute) ?? 0) + Number(item.count ?? 0));
+        }
         startKey = page.LastEvaluatedKey;
       } while (startKey !== undefined);
       byName.set(metricName, windows);

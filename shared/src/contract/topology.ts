@@ -66,15 +66,10 @@ export const TABLES = {
     suffix: 'page-metrics',
     hashKey: { name: 'page_url', type: 'S' },
     rangeKey: { name: 'window_start', type: 'S' },
-    // Top pages over the last N minutes read one partition per minute here: no scans.
-    globalSecondaryIndexes: [
-      {
-        indexName: 'by-window',
-        hashKey: { name: 'window_start', type: 'S' },
-        rangeKey: { name: 'page_url', type: 'S' },
-        nonKeyAttributes: ['page_views', 'events'],
-      },
-    ],
+    // No index: top pages over the last N minutes read the minutes' top-pages rollup items (one
+    // write per batch and minute) instead of an index that doubled every page write and put a
+    // whole minute's writes on one index partition.
+    globalSecondaryIndexes: [] as readonly IndexDefinition[],
     ttlAttribute: 'ttl',
   },
   sessionMetrics: {
@@ -149,10 +144,19 @@ const consumerDefaults: ConsumerSettings = {
   memorySizeMb: 256,
 };
 
-/** Per-service consumer settings. The archiver batches more to write fewer, larger objects. */
+/**
+ * Per-service consumer settings, chosen from measurement (docs/BENCHMARKS.md, "Consumer
+ * settings"): every batch writes each session, page and counter item it touches once, so the
+ * write units per event fall with the events a batch spans. The event-processor feeds the
+ * dashboards: up to 500 records or 1 s (a session is written 0.84 times per event instead of
+ * 1.00 at 1,000 events/s, a page 0.05 instead of 0.26; adds at most 1 s of latency when a
+ * shard is quiet, nothing when it is busy). The anomaly-detector's alerts can wait a few seconds:
+ * up to 2,000 records or 5 s (sessions 0.67 writes per event). The archiver batches most, to
+ * write fewer, larger objects. The local stack and cdktf both deploy exactly these.
+ */
 export const CONSUMERS: Readonly<Record<ServiceName, ConsumerSettings>> = {
-  'event-processor': { ...consumerDefaults },
-  'anomaly-detector': { ...consumerDefaults },
+  'event-processor': { ...consumerDefaults, batchSize: 500, maximumBatchingWindowInSeconds: 1 },
+  'anomaly-detector': { ...consumerDefaults, batchSize: 2000, maximumBatchingWindowInSeconds: 5 },
   archiver: { ...consumerDefaults, batchSize: 1000, maximumBatchingWindowInSeconds: 10 },
 };
 

@@ -12,6 +12,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config, Endpoints } from '../contract/config';
+import { meterCapacity, processCapacity, type CapacityMeter } from '../dynamo/capacity';
 
 /**
  * The one client factory: every AWS SDK v3 client of the project (services, local stack, tools,
@@ -28,6 +29,11 @@ export interface ClientConfig {
   credentials?: Config['credentials'];
   /** Sockets per client (default 64). */
   maxSockets?: number;
+  /**
+   * Where a DynamoDB client reports the capacity units of its requests (default: `processCapacity`,
+   * which the load test reads); null for clients whose reads are not the pipeline's (the load test's own).
+   */
+  capacity?: CapacityMeter | null;
 }
 
 export function httpHandler(maxSockets = 64): NodeHttpHandler {
@@ -57,7 +63,10 @@ export function createKinesisClient(config: ClientConfig): KinesisClient {
 
 /** The DynamoDB document client (plain JavaScript values; `undefined` attributes left out). */
 export function createDynamoDbClient(config: ClientConfig): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient(clientOptions(config, 'dynamodb')), {
+  const client = new DynamoDBClient(clientOptions(config, 'dynamodb'));
+  const meter = config.capacity === undefined ? processCapacity : config.capacity;
+  if (meter !== null) meterCapacity(client, meter);
+  return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
   });
 }

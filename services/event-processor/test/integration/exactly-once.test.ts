@@ -21,10 +21,10 @@ beforeAll(async () => {
 });
 afterAll(() => dynamo.stop());
 
-/** A fresh set of tables (its own project name) and a handler over them. */
-async function pipeline(wrapStore: (store: MetricsStore) => MetricsStore = (store) => store) {
-  const names = resourceNames(`it${project++}`, 'test');
-  await createTables(raw, names);
+/** A fresh set of tables (its own project name), or the given one, and a handler (a sandbox) over them. */
+async function pipeline(wrapStore: (store: MetricsStore) => MetricsStore = (store) => store, shared?: ReturnType<typeof resourceNames>) {
+  const names = shared ?? resourceNames(`it${project++}`, 'test');
+  if (shared === undefined) await createTables(raw, names);
   const config = loadConfig({ PROJECT_NAME: names.prefix.split('-')[0], ENVIRONMENT: 'test', AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x', AWS_MAX_ATTEMPTS: '1' });
   const store = new DynamoDbMetricsStore(createDynamoDbClient(config), config.tables);
   const metricLines: string[] = [];
@@ -41,13 +41,19 @@ async function pipeline(wrapStore: (store: MetricsStore) => MetricsStore = (stor
   return { names, store, invoke, metricLines, snapshot: () => snapshot(names) };
 }
 
+/** A copy with every object's keys in order, nested maps (the rollups' page counts) included. */
+function sortedKeys(value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || value instanceof Uint8Array) return value;
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, nested]) => [key, sortedKeys(nested)]));
+}
+
 /** Every table's items, without the bookkeeping attributes (fences, seen-set). */
 async function snapshot(names: ReturnType<typeof resourceNames>) {
   const tables: Record<string, unknown[]> = {};
   for (const [key, table] of Object.entries(names.tables)) {
     const { Items = [] } = await client.send(new ScanCommand({ TableName: table, ConsistentRead: true }));
     tables[key] = Items.map((item) => Object.fromEntries(Object.entries(item).filter(([name]) => !name.startsWith('fence#') && name !== 'seen_events' && name !== 'version')))
-      .map((item) => JSON.stringify(item, Object.keys(item).sort()))
+      .map((item) => JSON.stringify(sortedKeys(item)))
       .sort();
   }
   return tables;
@@ -82,13 +88,22 @@ describe('event-processor exactly-once effect (dynalite)', () => {
     reference = await once.snapshot();
   });
 
-  it('writes the stored contract: pages by normalized path and minute, sessions, counters', () => {
+  it('writes the stored contract: pages by normalized path and minute, sessions, counters, top-pages rollups', () => {
     expect(reference.counters).toContainEqual(expect.stringContaining('"metric_name":"events#all"'));
     const all = reference.counters!.map((item) => JSON.parse(item as string)).filter((item) => item.metric_name === 'events#all');
     expect(all.reduce((sum, item) => sum + item.count, 0)).toBe(29);
-    const pages = reference.pageMetrics!.map((item) => JSON.parse(item as string));
+    const items = reference.pageMetrics!.map((item) => JSON.parse(item as string));
+    const pages = items.filter((item) => !item.page_url.startsWith('top#'));
     expect(new Set(pages.map((item) => item.page_url))).toEqual(new Set(['/p/0', '/p/1', '/p/2', '/p/3']));
+    expect(pages.every((item) => item.window_start.endsWith('#shardId-000000000000'))).toBe(true);
     expect(pages.reduce((sum, item) => sum + item.events, 0)).toBe(29);
+    // The rollups hold the same counts per page and minute as the page items.
+    const rollups = items.filter((item) => item.page_url.startsWith('top#'));
+    const fromPages = new Map<string, number>();
+    for (const item of pages) fromPages.set(`${item.page_url} ${item.window_start}`, item.events);
+    const fromRollups = new Map<string, number>();
+    for (const rollup of rollups) for (const [page, events] of Object.entries(rollup.events as Record<string, number>)) fromRollups.set(`${page} ${rollup.window_start}`, events);
+    expect(fromRollups).toEqual(fromPages);
     const sessions = reference.sessionMetrics!.map((item) => JSON.parse(item as string));
     expect(sessions.map((item) => item.event_count).sort((a, b) => a - b)).toEqual([9, 10, 10]);
   });
@@ -119,6 +134,7 @@ describe('event-processor exactly-once effect (dynalite)', () => {
     let crash = true;
     const run = await pipeline((store) => ({
       loadSessions: (ids) => store.loadSessions(ids),
+      applyRollups: (writer, rollups) => store.applyRollups(writer, rollups),
       saveSessions: (items) => store.saveSessions(items),
       applyIncrements: async (table, shardId, items) => {
         if (crash && table === 'counters') throw new Error('sandbox killed mid-batch');
@@ -136,6 +152,7 @@ describe('event-processor exactly-once effect (dynalite)', () => {
     const failingSession = 'session-2';
     const run = await pipeline((store) => ({
       loadSessions: (ids) => store.loadSessions(ids),
+      applyRollups: (writer, rollups) => store.applyRollups(writer, rollups),
       saveSessions: async (items) => {
         if (!throttled) return store.saveSessions(items);
         const result = await store.saveSessions(items.filter(({ item }) => item.session_id !== failingSession));
@@ -150,6 +167,17 @@ describe('event-processor exactly-once effect (dynalite)', () => {
     const from = records.indexOf(firstOfFailingSession);
     expect(await run.invoke(records.slice(from))).toEqual({ batchItemFailures: [] });
     expect(await run.snapshot()).toEqual(reference);
+  });
+
+  it('keeps the rollups exact when a shard moves between sandboxes (each store caches the parts it last wrote)', async () => {
+    const first = await pipeline();
+    const second = await pipeline(undefined, first.names);
+    await first.invoke(records.slice(0, 10));
+    await second.invoke(records.slice(10, 20));
+    // The first sandbox's cached parts are stale now: its writes must notice, read and re-apply.
+    await first.invoke(records.slice(20));
+    await second.invoke(records);
+    expect(await first.snapshot()).toEqual(reference);
   });
 
   it('counts an event resent by its producer (same event_id, new record) once', async () => {
@@ -190,6 +218,7 @@ describe('event-processor exactly-once effect (dynalite)', () => {
     let hold = true;
     const run = await pipeline((store) => ({
       loadSessions: (ids) => store.loadSessions(ids),
+      applyRollups: (writer, rollups) => store.applyRollups(writer, rollups),
       saveSessions: async (writes) => {
         if (!hold) return store.saveSessions(writes);
         hold = false;
