@@ -42,15 +42,15 @@ function truncateIpv4(address: string): string {
 }
 
 function truncateIpv6(address: string): string {
-  const groups = expandIpv6(address);
+  const groups = ipv6Groups(address);
   const keep = IP_TRUNCATION.ipv6Bits / 16;
   const kept = groups.slice(0, keep).map((group) => group.toString(16));
   // The kept groups followed by zeros: `a:b:c::` (or `a:b:c:0:0:0:0:0` compressed).
   return `${kept.join(':')}::`;
 }
 
-/** The eight 16-bit groups of an IPv6 address (`::` expanded, a trailing dotted IPv4 converted). */
-function expandIpv6(address: string): number[] {
+/** The eight 16-bit groups of a valid IPv6 address (`::` expanded, a trailing dotted IPv4 converted). */
+export function ipv6Groups(address: string): number[] {
   let text = address.toLowerCase();
   const dotted = /(\d{1,3}(?:\.\d{1,3}){3})$/.exec(text);
   if (dotted) {

@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { isIP } from 'node:net';
-import { truncateIpAddress } from './client-address';
+import { ipv6Groups, truncateIpAddress } from './client-address';
 
 /**
  * The privacy rules every part of the pipeline applies the same way, as pure functions: how a
@@ -74,7 +74,7 @@ export function canonicalAddress(text: string): string | undefined {
     case 4:
       return candidate;
     case 6:
-      return expandIpv6(candidate);
+      return ipv6Groups(candidate).map((group) => group.toString(16)).join(':');
     default:
       return undefined;
   }
@@ -244,19 +244,4 @@ function decodeName(encoded: string): string {
   } catch {
     return encoded;
   }
-}
-
-/** The eight groups of an IPv6 address, without leading zeros (`2001:db8:0:0:0:0:0:1`). */
-function expandIpv6(address: string): string {
-  let text = address.toLowerCase();
-  const dotted = /(\d{1,3}(?:\.\d{1,3}){3})$/.exec(text);
-  if (dotted) {
-    const [a, b, c, d] = dotted[1]!.split('.').map(Number) as [number, number, number, number];
-    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head, tail] = text.includes('::') ? (text.split('::') as [string, string]) : [text, undefined];
-  const headGroups = head === '' ? [] : head.split(':');
-  const tailGroups = tail === undefined || tail === '' ? [] : tail.split(':');
-  const groups = tail === undefined ? headGroups : [...headGroups, ...Array.from({ length: 8 - headGroups.length - tailGroups.length }, () => '0'), ...tailGroups];
-  return groups.map((group) => parseInt(group, 16).toString(16)).join(':');
 }
