@@ -1,4 +1,5 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryItems } from '@clickstream/shared';
 import { RULES, type AlertMessage } from './alerts';
 import { DEFAULT_RULE_SETTINGS } from './config';
 
@@ -70,24 +71,17 @@ export async function historyKeysAbout(client: DynamoDBDocumentClient, tableName
   const keys: Array<{ pk: string; sk: string }> = [];
   const nowMs = options.nowMs ?? Date.now();
   for (let dayMs = Math.floor(nowMs / DAY_MS) * DAY_MS, days = 0; dayMs >= Math.floor(options.sinceMs / DAY_MS) * DAY_MS && days < MAX_DAYS; dayMs -= DAY_MS, days++) {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const result = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ProjectionExpression: 'pk, sk, subject_key, #context',
-          ExpressionAttributeNames: { '#context': 'context' },
-          ExpressionAttributeValues: { ':pk': historyPartition(dayMs) },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of result.Items ?? []) {
-        const context = (item.context ?? {}) as Record<string, unknown>;
-        if (wanted.has(String(item.subject_key)) || context.user_id === userId || sessions.has(String(context.session_id))) keys.push({ pk: String(item.pk), sk: String(item.sk) });
-      }
-      startKey = result.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const items = queryItems(client, {
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ProjectionExpression: 'pk, sk, subject_key, #context',
+      ExpressionAttributeNames: { '#context': 'context' },
+      ExpressionAttributeValues: { ':pk': historyPartition(dayMs) },
+    });
+    for await (const item of items) {
+      const context = (item.context ?? {}) as Record<string, unknown>;
+      if (wanted.has(String(item.subject_key)) || context.user_id === userId || sessions.has(String(context.session_id))) keys.push({ pk: String(item.pk), sk: String(item.sk) });
+    }
   }
   return keys;
 }
@@ -108,24 +102,18 @@ export async function listRecentAlerts(
   const nowMs = options.nowMs ?? Date.now();
   let dayMs = Math.floor(nowMs / DAY_MS) * DAY_MS;
   for (let days = 0; dayMs >= sinceDay && days < MAX_DAYS && alerts.length < options.limit; days++, dayMs -= DAY_MS) {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const result = await client.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: 'pk = :pk AND sk >= :since',
-          ExpressionAttributeValues: { ':pk': historyPartition(dayMs), ':since': sinceIso },
-          ScanIndexForward: false,
-          Limit: options.limit - alerts.length,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of result.Items ?? []) {
-        const { pk: _pk, sk: _sk, ttl: _ttl, ...record } = item;
-        alerts.push(record as AlertRecord);
-      }
-      startKey = alerts.length < options.limit ? result.LastEvaluatedKey : undefined;
-    } while (startKey !== undefined);
+    const items = queryItems(client, {
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND sk >= :since',
+      ExpressionAttributeValues: { ':pk': historyPartition(dayMs), ':since': sinceIso },
+      ScanIndexForward: false,
+      Limit: options.limit - alerts.length,
+    });
+    for await (const item of items) {
+      const { pk: _pk, sk: _sk, ttl: _ttl, ...record } = item;
+      alerts.push(record as AlertRecord);
+      if (alerts.length >= options.limit) break;
+    }
   }
   return alerts;
 }

@@ -1,5 +1,5 @@
-import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { addFencedItems, batchGetItems, partRange, partSortKey, partWindow, putVersioned, ttlAfter, type FencedItem } from '@clickstream/shared';
+import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { addFencedItems, batchGetItems, partRange, partSortKey, partWindow, putVersioned, queryItems, ttlAfter, type FencedItem } from '@clickstream/shared';
 import type { Alert } from './alerts';
 import { baselineKey, cooldownKey, historyKey, minutePartition, sessionKey, userKey, type AlertRecord } from './contract';
 import { StateConflictError } from './errors';
@@ -129,28 +129,24 @@ export class DynamoDbDetectorStore implements DetectorStore {
     }
     const range = partRange(fromMinute, toMinute);
     for (const pk of partitions) {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        this.stats.readRequests++;
-        const result = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-            ExpressionAttributeValues: { ':pk': pk, ':from': range.from, ':to': range.to },
-            ProjectionExpression: 'sk, events, #errors',
-            ExpressionAttributeNames: { '#errors': 'errors' },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        // Every shard's part of a minute, summed.
-        for (const item of result.Items ?? []) {
-          const minute = partWindow(item.sk as string);
-          const sum = counts.get(minute) ?? { events: 0, errors: 0 };
-          counts.set(minute, { events: sum.events + Number(item.events ?? 0), errors: sum.errors + Number(item.errors ?? 0) });
-        }
-        startKey = result.LastEvaluatedKey;
-      } while (startKey !== undefined);
+      const items = queryItems(
+        this.client,
+        {
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': pk, ':from': range.from, ':to': range.to },
+          ProjectionExpression: 'sk, events, #errors',
+          ExpressionAttributeNames: { '#errors': 'errors' },
+          ConsistentRead: true,
+        },
+        this.stats,
+      );
+      // Every shard's part of a minute, summed.
+      for await (const item of items) {
+        const minute = partWindow(item.sk as string);
+        const sum = counts.get(minute) ?? { events: 0, errors: 0 };
+        counts.set(minute, { events: sum.events + Number(item.events ?? 0), errors: sum.errors + Number(item.errors ?? 0) });
+      }
     }
     return counts;
   }

@@ -15,9 +15,9 @@
  */
 import '../../../local/quiet-warnings';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, KinesisStreamBatchResponse } from 'aws-lambda';
-import { createLogger, httpHandler, loadConfig, mapWithConcurrency, resourceNames, TABLES, type TableKey } from '@clickstream/shared';
+import { createLogger, httpHandler, loadConfig, mapWithConcurrency, resourceNames, scanItems, TABLES, type TableKey } from '@clickstream/shared';
 import { startDynamoDb } from '../../../local/emulators';
 import { createTables } from '../../../local/provision';
 import { createHandler } from '../src/handler';
@@ -201,15 +201,10 @@ async function main({ values }: CommandLine<typeof SPEC.options>): Promise<numbe
   for (const table of ['pageMetrics', 'counters'] as const) {
     let maxFences = 0;
     let maxBytes = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await client.send(new ScanCommand({ TableName: names.tables[table], ExclusiveStartKey: startKey }));
-      for (const item of page.Items ?? []) {
-        maxFences = Math.max(maxFences, Object.keys(item).filter((name) => name.startsWith('fence#')).length);
-        maxBytes = Math.max(maxBytes, Buffer.byteLength(JSON.stringify(item)));
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    for await (const item of scanItems(client, { TableName: names.tables[table] })) {
+      maxFences = Math.max(maxFences, Object.keys(item).filter((name) => name.startsWith('fence#')).length);
+      maxBytes = Math.max(maxBytes, Buffer.byteLength(JSON.stringify(item)));
+    }
     fences[table] = { maxFences, maxBytes };
   }
 

@@ -17,9 +17,9 @@
  * `fence#<writer>` on page, counter and rollup parts (the writer's sequence fence), `seen_events`
  * (the packed seen-set) and `version` (the optimistic lock of every session write) on sessions.
  */
-import { GetCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
-import { ALL_EVENTS_COUNTER, batchGetItems, mapWithConcurrency, counterName, KNOWN_EVENT_TYPES, minuteWindow, partRange, partSortKey, partWindow, readCounterWindows, type ResourceNames } from '@clickstream/shared';
+import { ALL_EVENTS_COUNTER, batchGetItems, mapWithConcurrency, counterName, KNOWN_EVENT_TYPES, minuteWindow, partRange, partSortKey, partWindow, queryItems, readCounterWindows, scanItems, type ResourceNames } from '@clickstream/shared';
 
 /** A `session-metrics` item as stored, plus its bookkeeping. */
 export interface SessionItem {
@@ -245,33 +245,26 @@ export interface ActiveSessions {
 export async function activeSessions(reader: TablesReader, nowMs = Date.now(), limit = 10): Promise<ActiveSessions> {
   const since = new Date(nowMs - ACTIVE_SESSION_MINUTES * 60_000).toISOString();
   const found: ActiveSession[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await reader.client.send(
-      new ScanCommand({
-        TableName: reader.tables.sessionMetrics,
-        FilterExpression: 'last_event_at >= :since',
-        ProjectionExpression: 'session_id, user_id, last_event_at, event_count, page_views, exit_page, converted, revenue, device_type, country',
-        ExpressionAttributeValues: { ':since': since },
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    for (const item of page.Items ?? []) {
-      found.push({
-        session_id: String(item.session_id),
-        ...(item.user_id === undefined ? {} : { user_id: String(item.user_id) }),
-        last_event_at: String(item.last_event_at),
-        event_count: Number(item.event_count ?? 0),
-        page_views: Number(item.page_views ?? 0),
-        ...(item.exit_page === undefined ? {} : { exit_page: String(item.exit_page) }),
-        converted: item.converted === true,
-        revenue: Number(item.revenue ?? 0),
-        ...(item.device_type === undefined ? {} : { device_type: String(item.device_type) }),
-        ...(item.country === undefined ? {} : { country: String(item.country) }),
-      });
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
+  const items = scanItems(reader.client, {
+    TableName: reader.tables.sessionMetrics,
+    FilterExpression: 'last_event_at >= :since',
+    ProjectionExpression: 'session_id, user_id, last_event_at, event_count, page_views, exit_page, converted, revenue, device_type, country',
+    ExpressionAttributeValues: { ':since': since },
+  });
+  for await (const item of items) {
+    found.push({
+      session_id: String(item.session_id),
+      ...(item.user_id === undefined ? {} : { user_id: String(item.user_id) }),
+      last_event_at: String(item.last_event_at),
+      event_count: Number(item.event_count ?? 0),
+      page_views: Number(item.page_views ?? 0),
+      ...(item.exit_page === undefined ? {} : { exit_page: String(item.exit_page) }),
+      converted: item.converted === true,
+      revenue: Number(item.revenue ?? 0),
+      ...(item.device_type === undefined ? {} : { device_type: String(item.device_type) }),
+      ...(item.country === undefined ? {} : { country: String(item.country) }),
+    });
+  }
   found.sort((a, b) => b.last_event_at.localeCompare(a.last_event_at));
   return { count: found.length, windowMinutes: ACTIVE_SESSION_MINUTES, recent: found.slice(0, limit) };
 }
@@ -283,34 +276,22 @@ export async function activeSessions(reader: TablesReader, nowMs = Date.now(), l
  */
 export async function sessionsOfUser(reader: TablesReader, userId: string): Promise<string[]> {
   const sessions: string[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await reader.client.send(
-      new ScanCommand({
-        TableName: reader.tables.sessionMetrics,
-        FilterExpression: 'user_id = :user',
-        ProjectionExpression: 'session_id',
-        ExpressionAttributeValues: { ':user': userId },
-        ExclusiveStartKey: startKey,
-        ConsistentRead: true,
-      }),
-    );
-    for (const item of page.Items ?? []) sessions.push(String(item.session_id));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
+  const items = scanItems(reader.client, {
+    TableName: reader.tables.sessionMetrics,
+    FilterExpression: 'user_id = :user',
+    ProjectionExpression: 'session_id',
+    ExpressionAttributeValues: { ':user': userId },
+    ConsistentRead: true,
+  });
+  for await (const item of items) sessions.push(String(item.session_id));
   return sessions.sort();
 }
 
 /** The key of a `session-metrics` item. */
 export const sessionKey = (sessionId: string) => ({ session_id: sessionId });
 
-async function queryAll(client: DynamoDBDocumentClient, input: ConstructorParameters<typeof QueryCommand>[0]): Promise<Record<string, unknown>[]> {
+async function queryAll(client: DynamoDBDocumentClient, input: Parameters<typeof queryItems>[1]): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
-    items.push(...(page.Items ?? []));
-    startKey = page.LastEvaluatedKey;
-  } while (startKey !== undefined);
+  for await (const item of queryItems(client, input)) items.push(item);
   return items;
 }

@@ -5,7 +5,8 @@
  * zone to the real-time pipeline (curated rows = accepted events), and services never import each
  * other's code.
  */
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { queryItems } from '../dynamo/pages';
 import { isKnownEventType } from './event';
 import { partRange, partWindow } from './parts';
 
@@ -41,25 +42,18 @@ export async function readCounterWindows(client: DynamoDBDocumentClient, tableNa
   await Promise.all(
     metricNames.map(async (metricName) => {
       const windows = new Map<string, number>();
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const page = await client.send(
-          new QueryCommand({
-            TableName: tableName,
-            KeyConditionExpression: '#name = :name AND #window BETWEEN :from AND :to',
-            ExpressionAttributeNames: { '#name': 'metric_name', '#window': 'window_start', '#count': 'count' },
-            ExpressionAttributeValues: { ':name': metricName, ':from': range.from, ':to': range.to },
-            ProjectionExpression: '#window, #count',
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const minute = partWindow(String(item.window_start));
-          windows.set(minute, (windows.get(minute) ?? 0) + Number(item.count ?? 0));
-        }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey !== undefined);
+      const items = queryItems(client, {
+        TableName: tableName,
+        KeyConditionExpression: '#name = :name AND #window BETWEEN :from AND :to',
+        ExpressionAttributeNames: { '#name': 'metric_name', '#window': 'window_start', '#count': 'count' },
+        ExpressionAttributeValues: { ':name': metricName, ':from': range.from, ':to': range.to },
+        ProjectionExpression: '#window, #count',
+        ConsistentRead: true,
+      });
+      for await (const item of items) {
+        const minute = partWindow(String(item.window_start));
+        windows.set(minute, (windows.get(minute) ?? 0) + Number(item.count ?? 0));
+      }
       byName.set(metricName, windows);
     }),
   );
