@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
-import { createDynamoDbClient, createLogger, createS3Client, minuteWindow } from '@clickstream/shared';
-import { hourPrefixes, listArchiveKeys, readArchiveLines, type ArchiveLine } from '../../../services/archiver/src/contract';
+import { createDynamoDbClient, createLogger, minuteWindow } from '@clickstream/shared';
+import { archivedLinesOf } from '../support/archive';
 import { ALL_EVENTS_COUNTER, counterName, counterTotals, readSession } from '../../../services/event-processor/src/contract';
 import { startLocalCollector, type CollectorServer } from '../../collector';
 import { manifestClientConfig } from '../../manifest';
@@ -49,15 +49,7 @@ afterAll(async () => {
 
 const reader = () => ({ client: createDynamoDbClient(manifestClientConfig(stack.manifest)), tables: stack.manifest.tables });
 
-async function archivedLines(sessionId: string): Promise<ArchiveLine[]> {
-  const archive = { s3: createS3Client(manifestClientConfig(stack.manifest)), bucket: stack.manifest.bucket };
-  const keys = (await Promise.all(hourPrefixes('events', startedMs - 60_000, Date.now() + 60_000).map((prefix) => listArchiveKeys(archive, prefix)))).flat();
-  const lines: ArchiveLine[] = [];
-  await readArchiveLines<ArchiveLine>(archive, keys, (line) => {
-    if (line.session_id === sessionId) lines.push(line);
-  });
-  return lines;
-}
+const archivedLines = (sessionId: string) => archivedLinesOf(stack.manifest, sessionId, startedMs);
 
 /** Waits until the tracker has nothing queued (every event acknowledged by the collector). */
 const drained = (page: Page, timeout = 20_000) => page.waitForFunction(() => (globalThis as unknown as { clickstream: { queued: number } }).clickstream.queued === 0, undefined, { timeout });

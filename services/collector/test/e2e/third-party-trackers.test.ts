@@ -3,11 +3,11 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
-import { createDynamoDbClient, createS3Client, minuteWindow } from '@clickstream/shared';
+import { createDynamoDbClient, minuteWindow } from '@clickstream/shared';
 import { launchChromium } from '../../../../local/test/support/browser';
 import { manifestClientConfig } from '../../../../local/manifest';
 import { startTestStack } from '../../../../local/testing';
-import { hourPrefixes, listArchiveKeys, readArchiveLines, type ArchiveLine } from '../../../archiver/src/contract';
+import { archivedLinesOf } from '../../../../local/test/support/archive';
 import { ALL_EVENTS_COUNTER, counterTotals, readSession } from '../../../event-processor/src/contract';
 
 /**
@@ -51,15 +51,7 @@ afterAll(async () => {
 
 const reader = () => ({ client: createDynamoDbClient(manifestClientConfig(stack.manifest)), tables: stack.manifest.tables });
 
-async function archived(sessionId: string): Promise<ArchiveLine[]> {
-  const archive = { s3: createS3Client(manifestClientConfig(stack.manifest)), bucket: stack.manifest.bucket };
-  const keys = (await Promise.all(hourPrefixes('events', startedMs - 60_000, Date.now() + 60_000).map((prefix) => listArchiveKeys(archive, prefix)))).flat();
-  const lines: ArchiveLine[] = [];
-  await readArchiveLines<ArchiveLine>(archive, keys, (line) => {
-    if (line.session_id === sessionId) lines.push(line);
-  });
-  return lines;
-}
+const archived = (sessionId: string) => archivedLinesOf(stack.manifest, sessionId, startedMs);
 
 async function allEvents(): Promise<number> {
   const totals = await counterTotals(reader(), [ALL_EVENTS_COUNTER], minuteWindow(startedMs - 60_000), minuteWindow(Date.now() + 60_000));
