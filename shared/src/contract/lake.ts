@@ -79,8 +79,8 @@ export const QUARANTINE_COLUMNS: readonly LakeColumn[] = [
 /**
  * `events`: the curated zone, one row per `event_id` per event hour, typed (Parquet). It drops the
  * transport fields (shard, sequence number), the producer's timestamp text (`event_time` is the
- * same instant, typed) and the IP address (privacy: the raw zone keeps it, with its shorter
- * retention); `raw_events` has them all, joined on `event_id`.
+ * same instant, typed) and the client address (already truncated or pseudonymized at the door,
+ * still not needed for analysis); `raw_events` has them all, joined on `event_id`.
  */
 export const CURATED_EVENT_COLUMNS: readonly LakeColumn[] = [
   { name: 'event_id', type: 'string', comment: 'unique in the table' },
