@@ -41,7 +41,6 @@ export class ShardConsumer {
   private lastReadEmpty = false;
   /** When the latest read that came back empty started (a read in flight may bring records). */
   private lastEmptyReadStartedMs = Number.NEGATIVE_INFINITY;
-  private reading = false;
   private lastArrivalMs: number | undefined;
 
   constructor(private readonly options: ShardConsumerOptions) {
@@ -64,12 +63,14 @@ export class ShardConsumer {
   }
 
   /**
-   * Idle: caught up with nothing buffered or in flight and no read under way. With `sinceMs`, the
-   * read that found the shard empty must also have started at or after it, so records put before
-   * that moment cannot still be on their way.
+   * Idle: the latest read came back empty and nothing is buffered or in flight. The next poll of a
+   * caught-up shard does not change that (it can only bring records put after the empty read
+   * started, and neither lag nor idleness flickers while a quiet shard is polled). With `sinceMs`,
+   * the read that found the shard empty must also have started at or after it, so records put
+   * before that moment cannot still be on their way.
    */
   progress(sinceMs?: number): ShardProgress {
-    const caughtUp = this.lastReadEmpty && !this.reading && this.buffer.size === 0 && this.inFlight === undefined;
+    const caughtUp = this.lastReadEmpty && this.buffer.size === 0 && this.inFlight === undefined;
     const idle = caughtUp && (sinceMs === undefined || this.lastEmptyReadStartedMs >= sinceMs);
     const oldestPendingArrivalMs = this.inFlight?.[0] !== undefined ? arrivalMs(this.inFlight[0]) : (this.buffer.headArrivalMs ?? this.lastArrivalMs);
     const millisBehindLatest = shardLagMs(
@@ -92,13 +93,7 @@ export class ShardConsumer {
     const { batching, now } = this.options;
     if (this.reader.ended || this.buffer.size >= batching.batchSize) return 0;
     const startedMs = now();
-    this.reading = true;
-    let records: KinesisRecord[];
-    try {
-      records = await this.reader.read(batching.batchSize - this.buffer.size);
-    } finally {
-      this.reading = false;
-    }
+    const records = await this.reader.read(batching.batchSize - this.buffer.size);
     this.buffer.add(records, now());
     this.lastReadEmpty = records.length === 0;
     if (records.length === 0) this.lastEmptyReadStartedMs = startedMs;

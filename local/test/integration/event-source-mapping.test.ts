@@ -108,6 +108,37 @@ describe('local event source mapping (kinesalite + fauxqs S3)', () => {
     expect(checkpoints.get('fn', 'shardId-000000000000')).toBe(last);
   });
 
+  it('keeps a caught-up shard idle and 0 ms behind while it goes on polling it', async () => {
+    const { mapping } = await setup(5, async () => ({ batchItemFailures: [] }));
+    await until(() => mapping.isIdle(), 'the records');
+    // Note when a GetRecords is on its way, to know the samples below include polls under way.
+    let reading = 0;
+    kinesis.middlewareStack.add(
+      (next, context) => async (args) => {
+        const polling = context.commandName === 'GetRecordsCommand';
+        if (polling) reading++;
+        try {
+          return await next(args);
+        } finally {
+          if (polling) reading--;
+        }
+      },
+      { step: 'initialize', name: 'countReads' },
+    );
+    try {
+      const samples: Array<{ idle: boolean; lag: number; duringRead: boolean }> = [];
+      const until = Date.now() + 1_000;
+      while (Date.now() < until) {
+        samples.push({ idle: mapping.isIdle(), lag: mapping.millisBehindLatest(), duringRead: reading > 0 });
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(samples.filter((sample) => sample.duringRead).length).toBeGreaterThan(0);
+      expect(samples.filter((sample) => !sample.idle || sample.lag !== 0)).toEqual([]);
+    } finally {
+      kinesis.middlewareStack.remove('countReads');
+    }
+  });
+
   const reportR6AndR3 = (event: KinesisStreamEvent) => ({
     batchItemFailures: [event.Records[6]!, event.Records[3]!].map((record) => ({ itemIdentifier: record.kinesis.sequenceNumber })),
   });
