@@ -7,6 +7,7 @@ export { addFenced, addFencedItems, contribution, fenceAttribute, type FenceStat
 export { CapacityMeter, meterCapacity, processCapacity, type TableCapacity } from './dynamo/capacity';
 export { batchGetItems, type BatchGetResult, type ItemKey, type ReadStats } from './dynamo/batch-get';
 export { ttlAfter } from './dynamo/ttl';
+export { WRITTEN_SESSIONS_BYTES, WrittenItems } from './dynamo/written-items';
 export { queryItems, scanItems } from './dynamo/pages';
 export { decideBatch, groupBy, lowestSequenceNumber, validationLimits, type AcceptedRecord, type DecidedBatch, type RejectedRecord, type ValidationLimits } from './runtime/batch';
 export { eventRevenue, isKnownEventType, KNOWN_EVENT_TYPES, type ClickstreamEvent, type KnownEventType, type Product } from './contract/event';

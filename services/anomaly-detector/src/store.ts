@@ -1,5 +1,5 @@
 import { PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { addFencedItems, batchGetItems, partRange, partSortKey, partWindow, putVersioned, queryItems, ttlAfter, type FencedItem } from '@clickstream/shared';
+import { addFencedItems, batchGetItems, partRange, partSortKey, partWindow, putVersioned, queryItems, ttlAfter, WRITTEN_SESSIONS_BYTES, WrittenItems, type FencedItem } from '@clickstream/shared';
 import type { Alert } from './alerts';
 import { baselineKey, cooldownKey, historyKey, minutePartition, sessionKey, userKey, type AlertRecord } from './contract';
 import { StateConflictError } from './errors';
@@ -35,7 +35,10 @@ export interface WriteResult {
 
 /** What the anomaly-detector needs from its storage; `DynamoDbDetectorStore` implements it on the alerts table. */
 export interface DetectorStore {
-  /** Reads session and user state and the traffic baseline; what failed after retries comes back in `failed…`. */
+  /**
+   * Reads session and user state and the traffic baseline (a session this store wrote last comes
+   * from memory); what failed after retries comes back in `failed…`.
+   */
   load(request: LoadRequest): Promise<LoadedState>;
   /** Writes sessions whose `version` still is the stored one (optimistic lock); conflicts and errors come back in `failed`. */
   saveSessions(states: readonly SessionState[]): Promise<WriteResult>;
@@ -60,6 +63,8 @@ export interface StoreStats {
   readRequests: number;
   writeRequests: number;
   fenceConflicts: number;
+  /** Sessions read from this store's memory of what it wrote, instead of the table. */
+  sessionsFromMemory: number;
 }
 
 export interface DynamoDbDetectorStoreOptions {
@@ -76,7 +81,13 @@ const isConditionFailure = (error: unknown): boolean => (error as Error).name ==
  * BatchGetItem and Query: no transactions (dynalite has none) and no Scan.
  */
 export class DynamoDbDetectorStore implements DetectorStore {
-  readonly stats: StoreStats = { readRequests: 0, writeRequests: 0, fenceConflicts: 0 };
+  readonly stats: StoreStats = { readRequests: 0, writeRequests: 0, fenceConflicts: 0, sessionsFromMemory: 0 };
+
+  /**
+   * The session states this store wrote, with their new version. Only sessions: a session's events
+   * travel on one shard, while a user's sessions (and the baseline) are written from every shard.
+   */
+  private readonly written = new WrittenItems<SessionState>(WRITTEN_SESSIONS_BYTES, sessionBytes);
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -86,7 +97,14 @@ export class DynamoDbDetectorStore implements DetectorStore {
 
   async load(request: LoadRequest): Promise<LoadedState> {
     const loaded: LoadedState = { sessions: new Map(), users: new Map(), failedSessions: new Set(), failedUsers: new Set(), baselineFailed: false, errors: [] };
-    const keys = [...request.sessionIds.map(sessionKey), ...request.userIds.map(userKey), baselineKey()];
+    const unknown: string[] = [];
+    for (const sessionId of request.sessionIds) {
+      const known = this.written.get(sessionId);
+      if (known === undefined) unknown.push(sessionId);
+      else loaded.sessions.set(sessionId, known);
+    }
+    this.stats.sessionsFromMemory += loaded.sessions.size;
+    const keys = [...unknown.map(sessionKey), ...request.userIds.map(userKey), baselineKey()];
     const read = await batchGetItems(this.client, this.tableName, keys, this.stats);
     for (const item of read.items) readItem(item, loaded);
     for (const key of read.failedKeys) markFailed(key.pk as string, loaded);
@@ -95,7 +113,7 @@ export class DynamoDbDetectorStore implements DetectorStore {
   }
 
   async saveSessions(states: readonly SessionState[]): Promise<WriteResult> {
-    return this.putVersioned(states, (state) => state.sessionId, (state) => ({
+    const result = await this.putVersioned(states, (state) => state.sessionId, (state) => ({
       ...sessionKey(state.sessionId),
       event_count: state.eventCount,
       bot_events: state.botEvents,
@@ -106,6 +124,12 @@ export class DynamoDbDetectorStore implements DetectorStore {
       last_event_at: new Date(state.lastEventMs).toISOString(),
       ttl: ttlAfter(state.lastEventMs, { hours: this.options.stateTtlHours }),
     }));
+    // A conflict or a failure of unknown outcome: the redelivery reads the stored state.
+    for (const state of states) {
+      if (result.failed.has(state.sessionId)) this.written.forget(state.sessionId);
+      else this.written.remember(state.sessionId, { ...state, version: state.version + 1 });
+    }
+    return result;
   }
 
   async saveUsers(states: readonly UserState[]): Promise<WriteResult> {
@@ -277,4 +301,9 @@ function markFailed(pk: string, loaded: LoadedState): void {
   if (pk.startsWith('state#session#')) loaded.failedSessions.add(pk.slice('state#session#'.length));
   else if (pk.startsWith('state#user#')) loaded.failedUsers.add(pk.slice('state#user#'.length));
   else loaded.baselineFailed = true;
+}
+
+/** What a session's state holds in memory, roughly: its recent ids, minutes, fences and a share for the rest. */
+function sessionBytes(state: SessionState): number {
+  return 256 + state.sessionId.length * 2 + state.recentEventIds.length * 48 + (Object.keys(state.minuteCounts).length + Object.keys(state.fences).length) * 96;
 }

@@ -7,6 +7,8 @@ import {
   mapWithConcurrency,
   putVersioned,
   StoreWriteError,
+  WRITTEN_SESSIONS_BYTES,
+  WrittenItems,
   type Config,
   type FencedItem,
   type FencedItemsResult,
@@ -25,7 +27,10 @@ export interface SessionWrite {
 
 /** What the event-processor needs from its storage; one DynamoDB adapter implements it. */
 export interface MetricsStore {
-  /** Reads sessions; ids whose read failed after retries come back in `failed`. */
+  /**
+   * Reads sessions (a session this store wrote last comes from memory); ids whose read failed
+   * after retries come back in `failed`.
+   */
   loadSessions(sessionIds: readonly string[]): Promise<{ items: Map<string, SessionItem>; failed: Set<string>; errors: unknown[] }>;
   /**
    * Writes sessions, each conditional on the version it was computed from: `conflicts` are ids
@@ -60,22 +65,34 @@ export interface StoreStats {
   writeRequests: number;
   itemsWritten: number;
   fenceConflicts: number;
+  /** Sessions read from this store's memory of what it wrote, instead of the table. */
+  sessionsFromMemory: number;
 }
 
 export class DynamoDbMetricsStore implements MetricsStore {
-  readonly stats: StoreStats = { readRequests: 0, writeRequests: 0, itemsWritten: 0, fenceConflicts: 0 };
+  readonly stats: StoreStats = { readRequests: 0, writeRequests: 0, itemsWritten: 0, fenceConflicts: 0, sessionsFromMemory: 0 };
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tables: Config['tables'],
+    /** The sessions this store wrote, by id, as stored (with their new version). */
+    private readonly written = new WrittenItems<SessionItem>(WRITTEN_SESSIONS_BYTES, sessionBytes),
   ) {}
 
   /** The last rollup part written per key: its next write needs no read while nobody else wrote it. */
   private readonly rollups = new Map<string, RollupState>();
 
   async loadSessions(sessionIds: readonly string[]) {
-    const read = await batchGetItems(this.client, this.tables.sessionMetrics, sessionIds.map((session_id) => ({ session_id })), this.stats);
-    const items = new Map(read.items.map((item) => [item.session_id as string, item as unknown as SessionItem]));
+    const items = new Map<string, SessionItem>();
+    const unknown: string[] = [];
+    for (const sessionId of sessionIds) {
+      const known = this.written.get(sessionId);
+      if (known === undefined) unknown.push(sessionId);
+      else items.set(sessionId, known);
+    }
+    this.stats.sessionsFromMemory += items.size;
+    const read = unknown.length === 0 ? { items: [], failedKeys: [], errors: [] } : await batchGetItems(this.client, this.tables.sessionMetrics, unknown.map((session_id) => ({ session_id })), this.stats);
+    for (const item of read.items) items.set(item.session_id as string, item as unknown as SessionItem);
     return { items, failed: new Set(read.failedKeys.map((key) => key.session_id as string)), errors: read.errors };
   }
 
@@ -87,6 +104,12 @@ export class DynamoDbMetricsStore implements MetricsStore {
       writes.map(({ item, readVersion }) => ({ id: item.session_id, item: { ...item }, readVersion })),
       this.stats,
     );
+    for (const { item, readVersion } of writes) {
+      const id = item.session_id;
+      // A conflict or a failure of unknown outcome: the next batch reads the stored session.
+      if (result.conflicts.has(id) || result.failed.has(id) || result.unwritable.has(id)) this.written.forget(id);
+      else this.written.remember(id, { ...item, version: readVersion + 1 });
+    }
     this.stats.itemsWritten += writes.length - result.conflicts.size - result.failed.size - result.unwritable.size;
     return result;
   }
@@ -172,4 +195,11 @@ function rollupState(item: Record<string, unknown>, fence: string): RollupState 
     events: numbers(item.events),
     otherEvents: Number(item.other_events ?? 0),
   };
+}
+
+/** What a session holds in memory, roughly: its seen-set, its strings and a share for the rest. */
+function sessionBytes(item: SessionItem): number {
+  let bytes = 256 + (item.seen_events?.byteLength ?? 0);
+  for (const value of Object.values(item)) if (typeof value === 'string') bytes += value.length * 2;
+  return bytes;
 }

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, KinesisStreamBatchResponse } from 'aws-lambda';
 import { createDynamoDbClient, createLogger, loadConfig, resourceNames, type StreamRecord } from '@clickstream/shared';
 import { startDynamoDb, type Emulator } from '../../../../local/emulators';
@@ -169,15 +169,32 @@ describe('event-processor exactly-once effect (dynalite)', () => {
     expect(await run.snapshot()).toEqual(reference);
   });
 
-  it('keeps the rollups exact when a shard moves between sandboxes (each store caches the parts it last wrote)', async () => {
+  it('keeps sessions and rollups exact when a shard moves between sandboxes (each store remembers the sessions and parts it last wrote)', async () => {
     const first = await pipeline();
     const second = await pipeline(undefined, first.names);
     await first.invoke(records.slice(0, 10));
     await second.invoke(records.slice(10, 20));
-    // The first sandbox's cached parts are stale now: its writes must notice, read and re-apply.
+    // The first sandbox's remembered sessions and parts are stale now: its writes must notice, read and re-apply.
     await first.invoke(records.slice(20));
     await second.invoke(records);
     expect(await first.snapshot()).toEqual(reference);
+    expect(first.store.stats.sessionsFromMemory).toBe(3);
+    const conflicts = first.metricLines.map((line) => JSON.parse(line)).filter((line) => line.SessionWriteConflicts !== undefined);
+    expect(conflicts.reduce((sum, line) => sum + line.SessionWriteConflicts, 0)).toBe(3);
+  });
+
+  it('reads the sessions it wrote from memory, and never brings back a session deleted since (forget, TTL)', async () => {
+    const run = await pipeline();
+    await run.invoke(records.slice(0, 15));
+    await run.invoke(records.slice(15));
+    expect(await run.snapshot()).toEqual(reference);
+    expect(run.store.stats.sessionsFromMemory).toBe(3);
+
+    await client.send(new DeleteCommand({ TableName: run.names.tables.sessionMetrics, Key: { session_id: 'session-1' } }));
+    const later = streamRecord(pageView({ event_id: 'after-forget', session_id: 'session-1', timestamp: '2026-11-22T10:14:00Z' }));
+    expect(await run.invoke([later])).toEqual({ batchItemFailures: [] });
+    const sessions = (await run.snapshot()).sessionMetrics!.map((item) => JSON.parse(item as string));
+    expect(sessions.find((session) => session.session_id === 'session-1')).toMatchObject({ event_count: 1, first_event_at: '2026-11-22T10:14:00.000Z' });
   });
 
   it('counts an event resent by its producer (same event_id, new record) once', async () => {
