@@ -1,20 +1,19 @@
 import { Construct } from 'constructs';
-import { Annotations, AssetType, Fn, TerraformAsset, TerraformVariable } from 'cdktn';
-import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group';
+import { Fn, TerraformVariable } from 'cdktn';
+import type { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group';
 import { CloudwatchMetricAlarm } from '@cdktn/provider-aws/lib/cloudwatch-metric-alarm';
-import { IamRole } from '@cdktn/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktn/provider-aws/lib/iam-role-policy';
+import type { IamRole } from '@cdktn/provider-aws/lib/iam-role';
+import type { IamRolePolicy } from '@cdktn/provider-aws/lib/iam-role-policy';
 import type { KinesisStream } from '@cdktn/provider-aws/lib/kinesis-stream';
 import type { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
-import { LambdaFunction } from '@cdktn/provider-aws/lib/lambda-function';
+import type { LambdaFunction } from '@cdktn/provider-aws/lib/lambda-function';
 import { LambdaFunctionUrl } from '@cdktn/provider-aws/lib/lambda-function-url';
 import { LambdaPermission } from '@cdktn/provider-aws/lib/lambda-permission';
 import { COLLECTOR, ENV, functionEnvironment, type LogLevel, type ResourceNames } from '@clickstream/shared';
 import { alarmDescription, type AlarmKind } from '../alarms';
 import type { Bundle } from '../bundles';
-import { policyDocument, type PolicyStatement } from '../policy';
 import { roleName } from './consumer-inputs';
-import { LAMBDA_HANDLER, LAMBDA_RUNTIME } from './stream-consumer-function';
+import { bundledFunction } from './bundled-function';
 
 /** The collector's deployment choices, as Terraform variables (README "Deploying the collector"). */
 export class CollectorVariables extends Construct {
@@ -89,54 +88,42 @@ export class Collector extends Construct {
     const functionName = props.names.collectorFunction;
     const vars = props.variables;
 
-    this.logGroup = new CloudwatchLogGroup(this, 'logs', { name: `/aws/lambda/${functionName}`, retentionInDays: props.logRetentionDays });
-    this.role = new IamRole(this, 'role', {
-      name: roleName(functionName),
-      description: `Execution role of ${functionName}`,
-      assumeRolePolicy: policyDocument([{ Sid: 'LambdaAssumesRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: ['sts:AssumeRole'] }]),
-    });
-    const statements: PolicyStatement[] = [
-      { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${this.logGroup.arn}:*` },
-      { Sid: 'PutRecords', Effect: 'Allow', Action: ['kinesis:PutRecords'], Resource: props.stream.arn },
-      // Writing to a KMS-encrypted stream needs a data key, never Decrypt.
-      { Sid: 'EncryptRecords', Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: props.key.arn },
-    ];
-    this.policy = new IamRolePolicy(this, 'policy', { name: `${roleName(functionName)}-policy`, role: this.role.id, policy: policyDocument(statements) });
-
-    const asset = new TerraformAsset(this, 'bundle', { path: props.bundle.directory, type: AssetType.ARCHIVE });
-    const environment = functionEnvironment({
+    const bundled = bundledFunction(this, {
       service: COLLECTOR.service,
-      project: props.project,
-      environment: props.environment,
-      names: props.names,
-      logLevel: props.logLevel as LogLevel,
-      extra: {
-        ...props.privacyEnvironment,
-        [ENV.collectorAllowedOrigins]: Fn.join(',', vars.allowedOrigins.listValue),
-        [ENV.collectorWriteKeys]: Fn.join(',', vars.writeKeys.listValue),
-        [ENV.collectorRequireWriteKey]: 'true',
-        [ENV.collectorRateLimitPerSecond]: vars.rateLimitPerSecond.stringValue,
-      },
-    });
-    this.function = new LambdaFunction(this, 'function', {
+      bundle: props.bundle,
+      placeholder: 'that answers every request with an error',
       functionName,
       description: 'clickstream collector (HTTP front door)',
-      role: this.role.arn,
-      runtime: LAMBDA_RUNTIME,
-      handler: LAMBDA_HANDLER,
-      architectures: ['arm64'],
-      filename: asset.path,
-      sourceCodeHash: asset.assetHash,
+      roleName: roleName(functionName),
+      policyName: `${roleName(functionName)}-policy`,
+      statements: [
+        { Sid: 'PutRecords', Effect: 'Allow', Action: ['kinesis:PutRecords'], Resource: props.stream.arn },
+        // Writing to a KMS-encrypted stream needs a data key, never Decrypt.
+        { Sid: 'EncryptRecords', Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: props.key.arn },
+      ],
       memorySize: COLLECTOR.memorySizeMb,
       timeout: COLLECTOR.timeoutSeconds,
       reservedConcurrentExecutions: vars.reservedConcurrency.numberValue,
-      environment: { variables: environment },
-      loggingConfig: { logFormat: 'Text', logGroup: this.logGroup.name },
-      dependsOn: [this.logGroup, this.policy],
+      logRetentionDays: props.logRetentionDays,
+      environment: functionEnvironment({
+        service: COLLECTOR.service,
+        project: props.project,
+        environment: props.environment,
+        names: props.names,
+        logLevel: props.logLevel as LogLevel,
+        extra: {
+          ...props.privacyEnvironment,
+          [ENV.collectorAllowedOrigins]: Fn.join(',', vars.allowedOrigins.listValue),
+          [ENV.collectorWriteKeys]: Fn.join(',', vars.writeKeys.listValue),
+          [ENV.collectorRequireWriteKey]: 'true',
+          [ENV.collectorRateLimitPerSecond]: vars.rateLimitPerSecond.stringValue,
+        },
+      }),
     });
-    if (!props.bundle.built) {
-      Annotations.of(this).addWarning(`${COLLECTOR.service}: dist/${COLLECTOR.service}/index.js does not exist; deploying a placeholder that answers every request with an error (run npm run build).`);
-    }
+    this.function = bundled.function;
+    this.role = bundled.role;
+    this.policy = bundled.policy;
+    this.logGroup = bundled.logGroup;
 
     this.url = new LambdaFunctionUrl(this, 'url', { functionName: this.function.functionName, authorizationType: 'NONE', invokeMode: 'BUFFERED' });
     // A public function URL needs both grants (https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html).

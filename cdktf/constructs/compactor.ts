@@ -1,12 +1,11 @@
 import { Construct } from 'constructs';
-import { Annotations, AssetType, TerraformAsset } from 'cdktn';
-import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group';
+import type { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group';
 import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmConfig } from '@cdktn/provider-aws/lib/cloudwatch-metric-alarm';
 import type { DynamodbTable } from '@cdktn/provider-aws/lib/dynamodb-table';
 import { IamRole } from '@cdktn/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktn/provider-aws/lib/iam-role-policy';
 import type { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
-import { LambdaFunction } from '@cdktn/provider-aws/lib/lambda-function';
+import type { LambdaFunction } from '@cdktn/provider-aws/lib/lambda-function';
 import { LambdaFunctionEventInvokeConfig } from '@cdktn/provider-aws/lib/lambda-function-event-invoke-config';
 import type { S3Bucket } from '@cdktn/provider-aws/lib/s3-bucket';
 import { SchedulerSchedule } from '@cdktn/provider-aws/lib/scheduler-schedule';
@@ -14,8 +13,8 @@ import { SchedulerScheduleGroup } from '@cdktn/provider-aws/lib/scheduler-schedu
 import { ARCHIVE_PREFIXES, ENV, functionEnvironment, LAKE_PREFIXES, METRICS_NAMESPACE, type LakeNames, type ResourceNames } from '@clickstream/shared';
 import { alarmDescription } from '../alarms';
 import type { Bundle } from '../bundles';
-import { KMS_USE_ACTIONS, policyDocument, type PolicyStatement } from '../policy';
-import { LAMBDA_HANDLER, LAMBDA_RUNTIME } from './stream-consumer-function';
+import { KMS_USE_ACTIONS, policyDocument } from '../policy';
+import { bundledFunction } from './bundled-function';
 
 export interface CompactorProps {
   project: string;
@@ -64,49 +63,36 @@ export class Compactor extends Construct {
     super(scope, id);
     const functionName = props.lakeNames.compactorFunction;
     const bucketArn = props.bucket.arn;
-    this.logGroup = new CloudwatchLogGroup(this, 'logs', { name: `/aws/lambda/${functionName}`, retentionInDays: props.logRetentionDays });
-
-    this.role = new IamRole(this, 'role', {
-      name: `${props.lakeNames.compactorRole}-role`,
-      description: `Execution role of ${functionName}`,
-      assumeRolePolicy: policyDocument([{ Sid: 'LambdaAssumesRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: ['sts:AssumeRole'] }]),
-    });
     const readablePrefixes = [ARCHIVE_PREFIXES.events, ARCHIVE_PREFIXES.quarantine, 'curated/'];
-    const statements: PolicyStatement[] = [
-      { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${this.logGroup.arn}:*` },
-      { Sid: 'ListLakePrefixes', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: bucketArn, Condition: { StringLike: { 's3:prefix': readablePrefixes.map((prefix) => `${prefix}*`) } } },
-      { Sid: 'ReadRawAndCurated', Effect: 'Allow', Action: ['s3:GetObject'], Resource: readablePrefixes.map((prefix) => `${bucketArn}/${prefix}*`) },
-      { Sid: 'WriteCurated', Effect: 'Allow', Action: ['s3:PutObject', 's3:DeleteObject'], Resource: [`${bucketArn}/${LAKE_PREFIXES.curatedEvents}*`, `${bucketArn}/${LAKE_PREFIXES.curatedSymlinks}*`] },
-      { Sid: 'ReadCounters', Effect: 'Allow', Action: ['dynamodb:Query'], Resource: props.countersTable.arn },
-      { Sid: 'UseDataKey', Effect: 'Allow', Action: KMS_USE_ACTIONS, Resource: props.key.arn },
-    ];
-    const policy = new IamRolePolicy(this, 'policy', { name: `${props.lakeNames.compactorRole}-policy`, role: this.role.id, policy: policyDocument(statements) });
-
-    const asset = new TerraformAsset(this, 'bundle', { path: props.bundle.directory, type: AssetType.ARCHIVE });
-    if (!props.bundle.built) Annotations.of(this).addWarning('compactor: dist/compactor/index.js does not exist; deploying a placeholder with its schedules disabled (run npm run build).');
-    this.function = new LambdaFunction(this, 'function', {
+    const bundled = bundledFunction(this, {
+      service: 'compactor',
+      bundle: props.bundle,
+      placeholder: 'with its schedules disabled',
       functionName,
       description: 'clickstream compactor: raw archive -> curated Parquet',
-      role: this.role.arn,
-      runtime: LAMBDA_RUNTIME,
-      handler: LAMBDA_HANDLER,
-      architectures: ['arm64'],
-      filename: asset.path,
-      sourceCodeHash: asset.assetHash,
+      roleName: `${props.lakeNames.compactorRole}-role`,
+      policyName: `${props.lakeNames.compactorRole}-policy`,
+      statements: [
+        { Sid: 'ListLakePrefixes', Effect: 'Allow', Action: ['s3:ListBucket'], Resource: bucketArn, Condition: { StringLike: { 's3:prefix': readablePrefixes.map((prefix) => `${prefix}*`) } } },
+        { Sid: 'ReadRawAndCurated', Effect: 'Allow', Action: ['s3:GetObject'], Resource: readablePrefixes.map((prefix) => `${bucketArn}/${prefix}*`) },
+        { Sid: 'WriteCurated', Effect: 'Allow', Action: ['s3:PutObject', 's3:DeleteObject'], Resource: [`${bucketArn}/${LAKE_PREFIXES.curatedEvents}*`, `${bucketArn}/${LAKE_PREFIXES.curatedSymlinks}*`] },
+        { Sid: 'ReadCounters', Effect: 'Allow', Action: ['dynamodb:Query'], Resource: props.countersTable.arn },
+        { Sid: 'UseDataKey', Effect: 'Allow', Action: KMS_USE_ACTIONS, Resource: props.key.arn },
+      ],
       memorySize: COMPACTOR_MEMORY_MB,
       timeout: COMPACTOR_TIMEOUT_SECONDS,
       ephemeralStorage: { size: COMPACTOR_EPHEMERAL_STORAGE_MB },
       reservedConcurrentExecutions: 1,
+      logRetentionDays: props.logRetentionDays,
       environment: {
-        variables: {
-          ...functionEnvironment({ service: 'compactor', project: props.project, environment: props.environment, names: props.names, logLevel: props.logLevel as never }),
-          [ENV.compactorSpillDir]: '/tmp',
-          [ENV.compactorFreshnessP99Seconds]: String(props.freshnessP99ThresholdSeconds),
-        },
+        ...functionEnvironment({ service: 'compactor', project: props.project, environment: props.environment, names: props.names, logLevel: props.logLevel as never }),
+        [ENV.compactorSpillDir]: '/tmp',
+        [ENV.compactorFreshnessP99Seconds]: String(props.freshnessP99ThresholdSeconds),
       },
-      loggingConfig: { logFormat: 'Text', logGroup: this.logGroup.name },
-      dependsOn: [this.logGroup, policy],
     });
+    this.function = bundled.function;
+    this.role = bundled.role;
+    this.logGroup = bundled.logGroup;
     // A failed run is not retried by Lambda: the next scheduled run compacts the hour again.
     new LambdaFunctionEventInvokeConfig(this, 'async', { functionName: this.function.functionName, maximumRetryAttempts: 0 });
 

@@ -1,18 +1,16 @@
 import { Construct } from 'constructs';
-import { Annotations, AssetType, TerraformAsset } from 'cdktn';
-import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group';
+import type { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group';
 import type { DynamodbTable } from '@cdktn/provider-aws/lib/dynamodb-table';
-import { IamRole } from '@cdktn/provider-aws/lib/iam-role';
-import { IamRolePolicy } from '@cdktn/provider-aws/lib/iam-role-policy';
+import type { IamRole } from '@cdktn/provider-aws/lib/iam-role';
 import type { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
-import { LambdaFunction } from '@cdktn/provider-aws/lib/lambda-function';
+import type { LambdaFunction } from '@cdktn/provider-aws/lib/lambda-function';
 import { LambdaFunctionEventInvokeConfig } from '@cdktn/provider-aws/lib/lambda-function-event-invoke-config';
 import type { S3Bucket } from '@cdktn/provider-aws/lib/s3-bucket';
 import { ARCHIVE_PREFIXES, ENV, FORGET_AUDIT_PREFIX, FORGET_SERVICE, FORGOTTEN_PREFIX, functionEnvironment, type LogLevel, type ResourceNames } from '@clickstream/shared';
 import type { Bundle } from '../bundles';
-import { KMS_USE_ACTIONS, policyDocument, type PolicyStatement } from '../policy';
+import { KMS_USE_ACTIONS } from '../policy';
 import { CURATED_PREFIX } from './archive-bucket';
-import { LAMBDA_HANDLER, LAMBDA_RUNTIME, NODE_OPTIONS } from './stream-consumer-function';
+import { bundledFunction } from './bundled-function';
 
 export interface ForgetProps {
   project: string;
@@ -57,55 +55,43 @@ export class Forget extends Construct {
     const objects = (prefixes: readonly string[]) => prefixes.map((prefix) => `${bucketArn}/${prefix}*`);
     const eventZones = [ARCHIVE_PREFIXES.events, ARCHIVE_PREFIXES.quarantine];
     const listed = [...eventZones, CURATED_PREFIX, FORGOTTEN_PREFIX];
-    this.logGroup = new CloudwatchLogGroup(this, 'logs', { name: `/aws/lambda/${functionName}`, retentionInDays: props.logRetentionDays, kmsKeyId: props.key.arn });
-
-    this.role = new IamRole(this, 'role', {
-      name: `${functionName}-role`,
-      description: `Execution role of ${functionName}`,
-      assumeRolePolicy: policyDocument([{ Sid: 'LambdaAssumesRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: ['sts:AssumeRole'] }]),
-    });
-    const statements: PolicyStatement[] = [
-      { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${this.logGroup.arn}:*` },
-      // Listing also lets a read of a missing tally or manifest answer NoSuchKey instead of AccessDenied.
-      { Sid: 'ListZones', Effect: 'Allow', Action: ['s3:ListBucket', 's3:ListBucketVersions'], Resource: bucketArn, Condition: { StringLike: { 's3:prefix': listed.map((prefix) => `${prefix}*`) } } },
-      { Sid: 'ReadZones', Effect: 'Allow', Action: ['s3:GetObject'], Resource: objects(listed) },
-      { Sid: 'RewriteEventsWriteTalliesAndAudit', Effect: 'Allow', Action: ['s3:PutObject'], Resource: objects([...eventZones, FORGOTTEN_PREFIX, FORGET_AUDIT_PREFIX]) },
-      { Sid: 'DeleteSupersededCurated', Effect: 'Allow', Action: ['s3:DeleteObject'], Resource: objects([CURATED_PREFIX]) },
-      { Sid: 'DeleteOlderVersions', Effect: 'Allow', Action: ['s3:DeleteObjectVersion'], Resource: objects([...eventZones, CURATED_PREFIX]) },
-      { Sid: 'FindAndDeleteSessions', Effect: 'Allow', Action: ['dynamodb:Scan', 'dynamodb:DeleteItem'], Resource: props.sessionTable.arn },
-      { Sid: 'FindAndDeleteAlerts', Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:DeleteItem'], Resource: props.alertsTable.arn },
-      { Sid: 'Recompact', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: props.compactor.arn },
-      { Sid: 'UseDataKey', Effect: 'Allow', Action: KMS_USE_ACTIONS, Resource: props.key.arn },
-    ];
-    const policy = new IamRolePolicy(this, 'policy', { name: `${functionName}-policy`, role: this.role.id, policy: policyDocument(statements) });
-
-    const asset = new TerraformAsset(this, 'bundle', { path: props.bundle.directory, type: AssetType.ARCHIVE });
-    if (!props.bundle.built) Annotations.of(this).addWarning('forget: dist/forget/index.js does not exist; deploying a placeholder that refuses every request (run npm run build).');
-    this.function = new LambdaFunction(this, 'function', {
+    const bundled = bundledFunction(this, {
+      service: FORGET_SERVICE,
+      bundle: props.bundle,
+      placeholder: 'that refuses every request',
       functionName,
       description: 'clickstream forget: removes one user\'s data on request',
-      role: this.role.arn,
-      runtime: LAMBDA_RUNTIME,
-      handler: LAMBDA_HANDLER,
-      architectures: ['arm64'],
-      filename: asset.path,
-      sourceCodeHash: asset.assetHash,
+      roleName: `${functionName}-role`,
+      policyName: `${functionName}-policy`,
+      statements: [
+        // Listing also lets a read of a missing tally or manifest answer NoSuchKey instead of AccessDenied.
+        { Sid: 'ListZones', Effect: 'Allow', Action: ['s3:ListBucket', 's3:ListBucketVersions'], Resource: bucketArn, Condition: { StringLike: { 's3:prefix': listed.map((prefix) => `${prefix}*`) } } },
+        { Sid: 'ReadZones', Effect: 'Allow', Action: ['s3:GetObject'], Resource: objects(listed) },
+        { Sid: 'RewriteEventsWriteTalliesAndAudit', Effect: 'Allow', Action: ['s3:PutObject'], Resource: objects([...eventZones, FORGOTTEN_PREFIX, FORGET_AUDIT_PREFIX]) },
+        { Sid: 'DeleteSupersededCurated', Effect: 'Allow', Action: ['s3:DeleteObject'], Resource: objects([CURATED_PREFIX]) },
+        { Sid: 'DeleteOlderVersions', Effect: 'Allow', Action: ['s3:DeleteObjectVersion'], Resource: objects([...eventZones, CURATED_PREFIX]) },
+        { Sid: 'FindAndDeleteSessions', Effect: 'Allow', Action: ['dynamodb:Scan', 'dynamodb:DeleteItem'], Resource: props.sessionTable.arn },
+        { Sid: 'FindAndDeleteAlerts', Effect: 'Allow', Action: ['dynamodb:Query', 'dynamodb:DeleteItem'], Resource: props.alertsTable.arn },
+        { Sid: 'Recompact', Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: props.compactor.arn },
+        { Sid: 'UseDataKey', Effect: 'Allow', Action: KMS_USE_ACTIONS, Resource: props.key.arn },
+      ],
       memorySize: FORGET_MEMORY_MB,
       timeout: FORGET_TIMEOUT_SECONDS,
       reservedConcurrentExecutions: FORGET_RESERVED_CONCURRENCY,
+      logRetentionDays: props.logRetentionDays,
+      logKey: props.key,
       environment: {
-        variables: {
-          ...functionEnvironment({ service: FORGET_SERVICE, project: props.project, environment: props.environment, names: props.names, logLevel: props.logLevel as LogLevel }),
-          [ENV.forgetCompactorFunction]: props.compactor.functionName,
-          // The archive bucket is versioned (secureBucket): what a rewrite replaced is deleted too.
-          [ENV.forgetBucketVersioned]: 'true',
-          [ENV.anomalyHistoryTtlDays]: props.alertHistoryTtlDays,
-          NODE_OPTIONS,
-        },
+        ...functionEnvironment({ service: FORGET_SERVICE, project: props.project, environment: props.environment, names: props.names, logLevel: props.logLevel as LogLevel }),
+        [ENV.forgetCompactorFunction]: props.compactor.functionName,
+        // The archive bucket is versioned (secureBucket): what a rewrite replaced is deleted too.
+        [ENV.forgetBucketVersioned]: 'true',
+        [ENV.anomalyHistoryTtlDays]: props.alertHistoryTtlDays,
       },
-      loggingConfig: { logFormat: 'Text', logGroup: this.logGroup.name },
-      dependsOn: [this.logGroup, policy],
+      sourceMaps: true,
     });
+    this.function = bundled.function;
+    this.role = bundled.role;
+    this.logGroup = bundled.logGroup;
     // An asynchronous invocation that fails is not retried: the caller sees the error and runs it again (it is idempotent).
     new LambdaFunctionEventInvokeConfig(this, 'async', { functionName: this.function.functionName, maximumRetryAttempts: 0 });
   }

@@ -1,25 +1,19 @@
 import { Construct } from 'constructs';
-import { Annotations, AssetType, Fn, ref, TerraformAsset, Token, type IResolvable } from 'cdktn';
-import { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group';
-import { IamRole } from '@cdktn/provider-aws/lib/iam-role';
+import { Fn, ref, Token, type IResolvable, type TerraformAsset } from 'cdktn';
+import type { CloudwatchLogGroup } from '@cdktn/provider-aws/lib/cloudwatch-log-group';
+import type { IamRole } from '@cdktn/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktn/provider-aws/lib/iam-role-policy';
 import type { KinesisStream } from '@cdktn/provider-aws/lib/kinesis-stream';
 import { KinesisStreamConsumer } from '@cdktn/provider-aws/lib/kinesis-stream-consumer';
 import type { KmsKey } from '@cdktn/provider-aws/lib/kms-key';
 import { LambdaEventSourceMapping } from '@cdktn/provider-aws/lib/lambda-event-source-mapping';
-import { LambdaFunction } from '@cdktn/provider-aws/lib/lambda-function';
+import type { LambdaFunction } from '@cdktn/provider-aws/lib/lambda-function';
 import type { ConsumerSettings, ServiceName } from '@clickstream/shared';
 import type { Bundle } from '../bundles';
 import { KINESIS_FAN_OUT_ACTIONS, KINESIS_READ_ACTIONS, KMS_USE_ACTIONS, policyDocument, XRAY_WRITE_ACTIONS, type PolicyStatement } from '../policy';
 import { RECORD_AGE_LIMITS, RETRY_ATTEMPT_LIMITS } from '../variables';
+import { bundledFunction } from './bundled-function';
 
-export const LAMBDA_RUNTIME = 'nodejs22.x';
-export const LAMBDA_HANDLER = 'index.handler';
-/**
- * The bundles ship their source maps; Node applies them to stack traces only with this flag, so
- * errors in CloudWatch Logs point at the TypeScript source instead of the minified bundle.
- */
-export const NODE_OPTIONS = '--enable-source-maps';
 /** The event source mapping metrics that count discarded records (MetricsConfig `EventCount`). */
 export const ESM_METRICS = ['EventCount'];
 
@@ -96,29 +90,37 @@ export class StreamConsumerFunction extends Construct {
     const enhancedFanOut = props.enhancedFanOut ?? false;
     const tracing = props.tracing ?? false;
 
-    this.logGroup = new CloudwatchLogGroup(this, 'logs', {
-      name: `/aws/lambda/${props.functionName}`,
-      retentionInDays: props.logRetentionDays,
-      kmsKeyId: props.key.arn,
-    });
-
-    this.role = new IamRole(this, 'role', {
-      name: props.roleName,
-      description: `Execution role of ${props.functionName}`,
-      assumeRolePolicy: policyDocument([{ Sid: 'LambdaAssumesRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: ['sts:AssumeRole'] }]),
-    });
-
     // The consumer's ARN ends in a creation timestamp; its name is known, so the grant names it.
     const consumerArnPattern = `${props.stream.arn}/consumer/${props.functionName}:*`;
-    const statements: PolicyStatement[] = [
-      { Sid: 'WriteOwnLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: `${this.logGroup.arn}:*` },
-      { Sid: 'ReadStream', Effect: 'Allow', Action: KINESIS_READ_ACTIONS, Resource: props.stream.arn },
-      { Sid: 'ReadThroughOwnFanOutConsumer', Effect: 'Allow', Action: KINESIS_FAN_OUT_ACTIONS, Resource: consumerArnPattern },
-      ...props.onFailure.statements,
-      { Sid: 'UseDataKey', Effect: 'Allow', Action: KMS_USE_ACTIONS, Resource: props.key.arn },
-      ...props.statements,
-    ];
-    this.policy = new IamRolePolicy(this, 'policy', { name: `${props.roleName}-policy`, role: this.role.id, policy: policyDocument(statements) });
+    const bundled = bundledFunction(this, {
+      service: props.service,
+      bundle: props.bundle,
+      placeholder: 'with its event source mapping disabled',
+      functionName: props.functionName,
+      description: `clickstream ${props.service}`,
+      roleName: props.roleName,
+      policyName: `${props.roleName}-policy`,
+      statements: [
+        { Sid: 'ReadStream', Effect: 'Allow', Action: KINESIS_READ_ACTIONS, Resource: props.stream.arn },
+        { Sid: 'ReadThroughOwnFanOutConsumer', Effect: 'Allow', Action: KINESIS_FAN_OUT_ACTIONS, Resource: consumerArnPattern },
+        ...props.onFailure.statements,
+        { Sid: 'UseDataKey', Effect: 'Allow', Action: KMS_USE_ACTIONS, Resource: props.key.arn },
+        ...props.statements,
+      ],
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      reservedConcurrentExecutions: props.reservedConcurrency ?? -1,
+      tracingConfig: { mode: Token.asString(Fn.conditional(tracing, 'Active', 'PassThrough')) },
+      logRetentionDays: props.logRetentionDays,
+      logKey: props.key,
+      environment: props.environment,
+      sourceMaps: true,
+    });
+    this.function = bundled.function;
+    this.role = bundled.role;
+    this.policy = bundled.policy;
+    this.logGroup = bundled.logGroup;
+    this.asset = bundled.asset;
     this.tracingPolicy = new IamRolePolicy(this, 'tracing-policy', {
       count: Token.asNumber(Fn.conditional(tracing, 1, 0)),
       name: `${props.roleName}-xray`,
@@ -126,34 +128,6 @@ export class StreamConsumerFunction extends Construct {
       // X-Ray has no resource-level permissions for writing segments: "*" is the only resource.
       policy: policyDocument([{ Sid: 'WriteTraceSegments', Effect: 'Allow', Action: XRAY_WRITE_ACTIONS, Resource: '*' }]),
     });
-
-    // Zipped at synth into cdktf.out; the content hash is the source hash, so unchanged code does
-    // not redeploy.
-    this.asset = new TerraformAsset(this, 'bundle', { path: props.bundle.directory, type: AssetType.ARCHIVE });
-
-    this.function = new LambdaFunction(this, 'function', {
-      functionName: props.functionName,
-      description: `clickstream ${props.service}`,
-      role: this.role.arn,
-      runtime: LAMBDA_RUNTIME,
-      handler: LAMBDA_HANDLER,
-      architectures: ['arm64'],
-      filename: this.asset.path,
-      sourceCodeHash: this.asset.assetHash,
-      memorySize: props.memorySize,
-      timeout: props.timeout,
-      reservedConcurrentExecutions: props.reservedConcurrency ?? -1,
-      tracingConfig: { mode: Token.asString(Fn.conditional(tracing, 'Active', 'PassThrough')) },
-      environment: { variables: { ...props.environment, NODE_OPTIONS } },
-      loggingConfig: { logFormat: 'Text', logGroup: this.logGroup.name },
-      dependsOn: [this.logGroup, this.policy],
-    });
-
-    if (!props.bundle.built) {
-      Annotations.of(this).addWarning(
-        `${props.service}: dist/${props.service}/index.js does not exist; deploying a placeholder with its event source mapping disabled (run npm run build).`,
-      );
-    }
 
     // Enhanced fan-out: a registered consumer gets its own 2 MB/s per shard, pushed over HTTP/2,
     // and the mapping reads from the consumer's ARN instead of the stream's.

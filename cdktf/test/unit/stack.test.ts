@@ -1,6 +1,6 @@
 import { CONSUMERS, SERVICES, TABLES } from '@clickstream/shared';
 import { ENVIRONMENT_PROFILES, stackId } from '../../app';
-import { LAMBDA_HANDLER, LAMBDA_RUNTIME, NODE_OPTIONS } from '../../constructs/stream-consumer-function';
+import { LAMBDA_HANDLER, LAMBDA_RUNTIME, NODE_OPTIONS } from '../../constructs/bundled-function';
 import { logicalId, parsePolicy, refOf, resourceAt, resources, synthAll, synthEnv, type Json } from '../synth';
 
 const { json } = synthEnv('dev');
