@@ -30,11 +30,10 @@ export interface BundledFunctionProps
   /** The function's own permissions; writing to its own log group comes first and is added here. */
   statements: PolicyStatement[];
   logRetentionDays: number;
-  /** Encrypts the log group with this key. */
-  logKey?: KmsKey;
+  /** Encrypts the log group with this key (every function's logs are encrypted with the stack's key). */
+  logKey: KmsKey;
+  /** NODE_OPTIONS is added last, so stack traces go through the bundle's source maps. */
   environment: Record<string, string>;
-  /** Adds NODE_OPTIONS (last) so stack traces go through the bundle's source maps. */
-  sourceMaps?: boolean;
 }
 
 /** What bundledFunction() created, for the caller's outputs, alarms and grants. */
@@ -58,7 +57,7 @@ export interface BundledFunction {
  */
 export function bundledFunction(scope: Construct, props: BundledFunctionProps): BundledFunction {
   const { functionName } = props;
-  const logGroup = new CloudwatchLogGroup(scope, 'logs', { name: `/aws/lambda/${functionName}`, retentionInDays: props.logRetentionDays, kmsKeyId: props.logKey?.arn });
+  const logGroup = new CloudwatchLogGroup(scope, 'logs', { name: `/aws/lambda/${functionName}`, retentionInDays: props.logRetentionDays, kmsKeyId: props.logKey.arn });
 
   const role = new IamRole(scope, 'role', {
     name: props.roleName,
@@ -92,7 +91,7 @@ export function bundledFunction(scope: Construct, props: BundledFunctionProps): 
     ephemeralStorage: props.ephemeralStorage,
     reservedConcurrentExecutions: props.reservedConcurrentExecutions,
     tracingConfig: props.tracingConfig,
-    environment: { variables: props.sourceMaps ? { ...props.environment, NODE_OPTIONS } : props.environment },
+    environment: { variables: { ...props.environment, NODE_OPTIONS } },
     loggingConfig: { logFormat: 'Text', logGroup: logGroup.name },
     dependsOn: [logGroup, policy],
   });

@@ -105,6 +105,7 @@ export class Collector extends Construct {
       timeout: COLLECTOR.timeoutSeconds,
       reservedConcurrentExecutions: vars.reservedConcurrency.numberValue,
       logRetentionDays: props.logRetentionDays,
+      logKey: props.key,
       environment: functionEnvironment({
         service: COLLECTOR.service,
         project: props.project,

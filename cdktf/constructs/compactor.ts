@@ -84,6 +84,7 @@ export class Compactor extends Construct {
       ephemeralStorage: { size: COMPACTOR_EPHEMERAL_STORAGE_MB },
       reservedConcurrentExecutions: 1,
       logRetentionDays: props.logRetentionDays,
+      logKey: props.key,
       environment: {
         ...functionEnvironment({ service: 'compactor', project: props.project, environment: props.environment, names: props.names, logLevel: props.logLevel as never }),
         [ENV.compactorSpillDir]: '/tmp',

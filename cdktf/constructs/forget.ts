@@ -87,7 +87,6 @@ export class Forget extends Construct {
         [ENV.forgetBucketVersioned]: 'true',
         [ENV.anomalyHistoryTtlDays]: props.alertHistoryTtlDays,
       },
-      sourceMaps: true,
     });
     this.function = bundled.function;
     this.role = bundled.role;

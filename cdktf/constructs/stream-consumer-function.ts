@@ -114,7 +114,6 @@ export class StreamConsumerFunction extends Construct {
       logRetentionDays: props.logRetentionDays,
       logKey: props.key,
       environment: props.environment,
-      sourceMaps: true,
     });
     this.function = bundled.function;
     this.role = bundled.role;

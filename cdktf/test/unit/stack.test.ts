@@ -256,6 +256,18 @@ describe.each(SERVICES)('%s', (service) => {
   });
 });
 
+describe('every function', () => {
+  it('logs to a log group encrypted with the stack key, and maps stack traces through its bundle', () => {
+    const groups = Object.values(resources(json, 'aws_cloudwatch_log_group'));
+    const functions = Object.values(resources(json, 'aws_lambda_function'));
+    // Three consumers, the compactor, forget and the collector.
+    expect(functions).toHaveLength(6);
+    expect(groups.length).toBeGreaterThanOrEqual(functions.length);
+    expect(groups.filter((group) => group.kms_key_id !== kmsKeyArn).map((group) => group.name)).toEqual([]);
+    expect(functions.filter((fn) => (fn.environment.variables as Record<string, string>).NODE_OPTIONS !== NODE_OPTIONS).map((fn) => fn.function_name)).toEqual([]);
+  });
+});
+
 describe('dashboard', () => {
   it('is created only when enabled, from the shared definition', () => {
     const dashboard = at('aws_cloudwatch_dashboard', 'observability/dashboard');
