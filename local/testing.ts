@@ -13,8 +13,9 @@ const run = promisify(execFile);
 
 /**
  * Starts a stack on free 127.0.0.1 ports with its state in a fresh temp directory. The
- * anomaly-detector's batching window is cut to 1 s (deployed: 5 s) so tests that wait for alerts
- * do not wait out the window; a test's own `settings` win.
+ * event-processor's and anomaly-detector's batching windows are cut to 1 s (deployed: 3 s and
+ * 5 s) so tests that wait for tables and alerts do not wait out the windows; a test's own
+ * `settings` win.
  */
 export async function startTestStack(options: LocalStackOptions = {}): Promise<LocalStack & { stateDir: string }> {
   const stateDir = options.stateDir ?? mkdtempSync(path.join(tmpdir(), 'clickstream-test-'));
@@ -25,7 +26,11 @@ export async function startTestStack(options: LocalStackOptions = {}): Promise<L
     retryDelayMs: 20,
     logLevel: 'warn',
     ...options,
-    settings: { ...options.settings, 'anomaly-detector': { maximumBatchingWindowInSeconds: 1, ...options.settings?.['anomaly-detector'] } },
+    settings: {
+      ...options.settings,
+      'event-processor': { maximumBatchingWindowInSeconds: 1, ...options.settings?.['event-processor'] },
+      'anomaly-detector': { maximumBatchingWindowInSeconds: 1, ...options.settings?.['anomaly-detector'] },
+    },
     stateDir,
   });
   return Object.assign(stack, { stateDir });
