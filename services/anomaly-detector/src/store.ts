@@ -88,6 +88,8 @@ export class DynamoDbDetectorStore implements DetectorStore {
    * travel on one shard, while a user's sessions (and the baseline) are written from every shard.
    */
   private readonly written = new WrittenItems<SessionState>(WRITTEN_SESSIONS_BYTES, sessionBytes);
+  /** Sessions given out from memory, until their write tells whether the copy was current. */
+  private readonly fromMemory = new Set<string>();
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -101,7 +103,10 @@ export class DynamoDbDetectorStore implements DetectorStore {
     for (const sessionId of request.sessionIds) {
       const known = this.written.get(sessionId);
       if (known === undefined) unknown.push(sessionId);
-      else loaded.sessions.set(sessionId, known);
+      else {
+        loaded.sessions.set(sessionId, known);
+        this.fromMemory.add(sessionId);
+      }
     }
     this.stats.sessionsFromMemory += loaded.sessions.size;
     const keys = [...unknown.map(sessionKey), ...request.userIds.map(userKey), baselineKey()];
@@ -109,6 +114,11 @@ export class DynamoDbDetectorStore implements DetectorStore {
     for (const item of read.items) readItem(item, loaded);
     for (const key of read.failedKeys) markFailed(key.pk as string, loaded);
     loaded.errors.push(...read.errors);
+    // Copies held but not given out: were they current? (A held copy of an absent item was stale.)
+    for (const sessionId of unknown) {
+      const held = this.written.peek(sessionId);
+      if (held !== undefined && !loaded.failedSessions.has(sessionId)) this.written.observe(loaded.sessions.get(sessionId)?.version !== held.version);
+    }
     return loaded;
   }
 
@@ -126,6 +136,7 @@ export class DynamoDbDetectorStore implements DetectorStore {
     }));
     // A conflict or a failure of unknown outcome: the redelivery reads the stored state.
     for (const state of states) {
+      if (this.fromMemory.delete(state.sessionId)) this.written.observe(result.conflicts.has(state.sessionId));
       if (result.failed.has(state.sessionId)) this.written.forget(state.sessionId);
       else this.written.remember(state.sessionId, { ...state, version: state.version + 1 });
     }
@@ -257,10 +268,10 @@ export class DynamoDbDetectorStore implements DetectorStore {
    * Conditional on the version read (the shared optimistic lock). A conflict fails the state's
    * records like any failed write: the redelivery reads the newer state and evaluates again.
    */
-  private async putVersioned<T extends { version: number }>(states: readonly T[], id: (state: T) => string, toItem: (state: T) => Record<string, unknown>): Promise<WriteResult> {
+  private async putVersioned<T extends { version: number }>(states: readonly T[], id: (state: T) => string, toItem: (state: T) => Record<string, unknown>): Promise<WriteResult & { conflicts: Set<string> }> {
     const result = await putVersioned(this.client, this.tableName, 'pk', states.map((state) => ({ id: id(state), item: toItem(state), readVersion: state.version })), this.stats);
     const errors = [...result.errors, ...[...result.conflicts].map((stateId) => new StateConflictError(`state of ${stateId} was changed by another writer`, { context: { id: stateId } }))];
-    return { failed: new Set([...result.failed, ...result.conflicts, ...result.unwritable]), errors };
+    return { failed: new Set([...result.failed, ...result.conflicts, ...result.unwritable]), errors, conflicts: result.conflicts };
   }
 }
 

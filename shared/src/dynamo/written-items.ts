@@ -11,10 +11,20 @@
  *
  * Bounded by an estimate of the bytes held (least recently used go first), so a sandbox's memory
  * stays predictable whatever the traffic.
+ *
+ * Lambda does not promise that a shard's batches go to the same sandbox. When they do not, copies
+ * go stale, and a stale copy costs more than the read it saved (the failed conditional write is
+ * billed, and the anomaly-detector redelivers). So the copies are given out only while few turn
+ * out stale: callers report (`observe`) every copy they used (did its write conflict?) and, while
+ * copies are not given out, every item they read that they also held a copy of (was it the
+ * stored version?), so the rate keeps being measured and the copies come back once the shard's
+ * batches stay in one sandbox again.
  */
 export class WrittenItems<T> {
   private readonly items = new Map<string, { item: T; bytes: number }>();
   private bytes = 0;
+  private checked = 0;
+  private stale = 0;
 
   constructor(
     private readonly maxBytes: number,
@@ -26,8 +36,18 @@ export class WrittenItems<T> {
     return this.items.size;
   }
 
-  /** The copy written last, if still held (and marks it recently used). */
+  /** Whether copies are given out: at most `MAX_STALE_SHARE` of the recent ones were stale. */
+  get trusted(): boolean {
+    return this.checked < MIN_CHECKS || this.stale <= this.checked * MAX_STALE_SHARE;
+  }
+
+  /** The copy written last, if still held and copies are trusted (marks it recently used). */
   get(id: string): T | undefined {
+    return this.trusted ? this.peek(id) : undefined;
+  }
+
+  /** The copy written last, if still held, whether or not copies are trusted. */
+  peek(id: string): T | undefined {
     const entry = this.items.get(id);
     if (entry === undefined) return undefined;
     this.items.delete(id);
@@ -49,6 +69,20 @@ export class WrittenItems<T> {
     }
   }
 
+  /**
+   * Reports whether a copy was current: a copy given out whose write conflicted was stale, and
+   * so was a held copy whose item, read from the table, had another version.
+   */
+  observe(stale: boolean): void {
+    this.checked++;
+    if (stale) this.stale++;
+    // A moving window: older observations weigh half once the window is full.
+    if (this.checked >= WINDOW) {
+      this.checked /= 2;
+      this.stale /= 2;
+    }
+  }
+
   forget(id: string): void {
     const entry = this.items.get(id);
     if (entry === undefined) return;
@@ -56,6 +90,12 @@ export class WrittenItems<T> {
     this.bytes -= entry.bytes;
   }
 }
+
+/** Observations the stale share is taken over, and how many before it can distrust the copies. */
+const WINDOW = 200;
+const MIN_CHECKS = 20;
+/** Above this share of stale copies, reading is cheaper than trusting (a failed write costs 5 reads). */
+const MAX_STALE_SHARE = 0.05;
 
 /** Memory each consumer may spend on the sessions it wrote (the functions have 256 MB). */
 export const WRITTEN_SESSIONS_BYTES = 32 * 1024 * 1024;

@@ -36,3 +36,33 @@ describe('WrittenItems (what a writer last wrote, bounded by bytes)', () => {
     expect(items.get('other')).toBeDefined();
   });
 });
+
+describe('WrittenItems trust (copies given out only while few turn out stale)', () => {
+  it('stops giving copies out when more than 5% turn out stale, keeps them, and gives them out again once they are current', () => {
+    const items = new WrittenItems<{ version: number }>(1_000, () => 1);
+    items.remember('a', { version: 3 });
+    // Early observations alone do not distrust.
+    for (let i = 0; i < 5; i++) items.observe(true);
+    expect(items.get('a')).toEqual({ version: 3 });
+    for (let i = 0; i < 20; i++) items.observe(i % 2 === 0);
+    expect(items.trusted).toBe(false);
+    expect(items.get('a')).toBeUndefined();
+    expect(items.peek('a')).toEqual({ version: 3 });
+    // Reads that find the held copies current bring trust back.
+    let reads = 0;
+    while (!items.trusted && reads < 10_000) {
+      items.observe(false);
+      reads++;
+    }
+    expect(items.trusted).toBe(true);
+    expect(reads).toBeGreaterThan(100);
+    expect(reads).toBeLessThan(1_000);
+    expect(items.get('a')).toEqual({ version: 3 });
+  });
+
+  it('stays trusted at a low stale share', () => {
+    const items = new WrittenItems<{ version: number }>(1_000, () => 1);
+    for (let i = 0; i < 1_000; i++) items.observe(i % 25 === 0);
+    expect(items.trusted).toBe(true);
+  });
+});

@@ -197,6 +197,28 @@ describe('event-processor exactly-once effect (dynalite)', () => {
     expect(sessions.find((session) => session.session_id === 'session-1')).toMatchObject({ event_count: 1, first_event_at: '2026-11-22T10:14:00.000Z' });
   });
 
+  it('stops trusting its memory when a shard\'s batches keep alternating between sandboxes, and stays exact', async () => {
+    // Ten sessions, one event each per batch, twenty batches handed to two sandboxes in turn.
+    const alternating = Array.from({ length: 200 }, (_, index) =>
+      streamRecord(pageView({ event_id: `alt-${index}`, session_id: `alt-${index % 10}`, timestamp: new Date(Date.parse('2026-11-22T10:10:00Z') + index * 500).toISOString() })),
+    );
+    const batches = Array.from({ length: 20 }, (_, batch) => alternating.slice(batch * 10, batch * 10 + 10));
+    const first = await pipeline();
+    const second = await pipeline(undefined, first.names);
+    const memoryUse: number[] = [];
+    for (const [index, batch] of batches.entries()) {
+      expect(await (index % 2 === 0 ? first : second).invoke(batch)).toEqual({ batchItemFailures: [] });
+      memoryUse.push(first.store.stats.sessionsFromMemory + second.store.stats.sessionsFromMemory);
+    }
+    const alone = await pipeline();
+    for (const batch of batches) await alone.invoke(batch);
+    expect(await first.snapshot()).toEqual(await alone.snapshot());
+    // Every copy either sandbox held was stale: after the first few batches neither gives any out.
+    expect(memoryUse[7]).toBeGreaterThan(0);
+    expect(memoryUse[19]).toBe(memoryUse[7]);
+    expect(alone.store.stats.sessionsFromMemory).toBe(190);
+  }, 30_000);
+
   it('counts an event resent by its producer (same event_id, new record) once', async () => {
     const run = await pipeline();
     await run.invoke(records);
