@@ -88,8 +88,6 @@ export class DynamoDbDetectorStore implements DetectorStore {
    * travel on one shard, while a user's sessions (and the baseline) are written from every shard.
    */
   private readonly written = new WrittenItems<SessionState>(WRITTEN_SESSIONS_BYTES, sessionBytes);
-  /** Sessions given out from memory, until their write tells whether the copy was current. */
-  private readonly fromMemory = new Set<string>();
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -99,26 +97,15 @@ export class DynamoDbDetectorStore implements DetectorStore {
 
   async load(request: LoadRequest): Promise<LoadedState> {
     const loaded: LoadedState = { sessions: new Map(), users: new Map(), failedSessions: new Set(), failedUsers: new Set(), baselineFailed: false, errors: [] };
-    const unknown: string[] = [];
-    for (const sessionId of request.sessionIds) {
-      const known = this.written.get(sessionId);
-      if (known === undefined) unknown.push(sessionId);
-      else {
-        loaded.sessions.set(sessionId, known);
-        this.fromMemory.add(sessionId);
-      }
-    }
-    this.stats.sessionsFromMemory += loaded.sessions.size;
-    const keys = [...unknown.map(sessionKey), ...request.userIds.map(userKey), baselineKey()];
+    const { lent, toRead } = this.written.lend(request.sessionIds);
+    this.stats.sessionsFromMemory += lent.size;
+    const keys = [...toRead.map(sessionKey), ...request.userIds.map(userKey), baselineKey()];
     const read = await batchGetItems(this.client, this.tableName, keys, this.stats);
     for (const item of read.items) readItem(item, loaded);
     for (const key of read.failedKeys) markFailed(key.pk as string, loaded);
     loaded.errors.push(...read.errors);
-    // Copies held but not given out: were they current? (A held copy of an absent item was stale.)
-    for (const sessionId of unknown) {
-      const held = this.written.peek(sessionId);
-      if (held !== undefined && !loaded.failedSessions.has(sessionId)) this.written.observe(loaded.sessions.get(sessionId)?.version !== held.version);
-    }
+    this.written.compare(toRead, loaded.sessions, loaded.failedSessions);
+    for (const [sessionId, state] of lent) loaded.sessions.set(sessionId, state);
     return loaded;
   }
 
@@ -136,9 +123,8 @@ export class DynamoDbDetectorStore implements DetectorStore {
     }));
     // A conflict or a failure of unknown outcome: the redelivery reads the stored state.
     for (const state of states) {
-      if (this.fromMemory.delete(state.sessionId)) this.written.observe(result.conflicts.has(state.sessionId));
-      if (result.failed.has(state.sessionId)) this.written.forget(state.sessionId);
-      else this.written.remember(state.sessionId, { ...state, version: state.version + 1 });
+      const { sessionId } = state;
+      this.written.settle(sessionId, result.failed.has(sessionId) ? { conflict: result.conflicts.has(sessionId) } : { written: { ...state, version: state.version + 1 } });
     }
     return result;
   }

@@ -75,36 +75,22 @@ export class DynamoDbMetricsStore implements MetricsStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tables: Config['tables'],
-    /** The sessions this store wrote, by id, as stored (with their new version). */
-    private readonly written = new WrittenItems<SessionItem>(WRITTEN_SESSIONS_BYTES, sessionBytes),
   ) {}
+
+  /** The sessions this store wrote, by id, as stored (with their new version). */
+  private readonly written = new WrittenItems<SessionItem>(WRITTEN_SESSIONS_BYTES, sessionBytes);
 
   /** The last rollup part written per key: its next write needs no read while nobody else wrote it. */
   private readonly rollups = new Map<string, RollupState>();
 
-  /** Sessions given out from memory, until their write tells whether the copy was current. */
-  private readonly fromMemory = new Set<string>();
-
   async loadSessions(sessionIds: readonly string[]) {
-    const items = new Map<string, SessionItem>();
-    const unknown: string[] = [];
-    for (const sessionId of sessionIds) {
-      const known = this.written.get(sessionId);
-      if (known === undefined) unknown.push(sessionId);
-      else {
-        items.set(sessionId, known);
-        this.fromMemory.add(sessionId);
-      }
-    }
+    const { lent: items, toRead } = this.written.lend(sessionIds);
     this.stats.sessionsFromMemory += items.size;
-    const read = unknown.length === 0 ? { items: [], failedKeys: [], errors: [] } : await batchGetItems(this.client, this.tables.sessionMetrics, unknown.map((session_id) => ({ session_id })), this.stats);
-    for (const item of read.items) items.set(item.session_id as string, item as unknown as SessionItem);
+    const read = toRead.length === 0 ? { items: [], failedKeys: [], errors: [] } : await batchGetItems(this.client, this.tables.sessionMetrics, toRead.map((session_id) => ({ session_id })), this.stats);
+    const stored = new Map(read.items.map((item) => [item.session_id as string, item as unknown as SessionItem]));
     const failed = new Set(read.failedKeys.map((key) => key.session_id as string));
-    // Copies held but not given out: were they current? (A held copy of an absent item was stale.)
-    for (const sessionId of unknown) {
-      const held = this.written.peek(sessionId);
-      if (held !== undefined && !failed.has(sessionId)) this.written.observe(items.get(sessionId)?.version !== held.version);
-    }
+    this.written.compare(toRead, stored, failed);
+    for (const [sessionId, item] of stored) items.set(sessionId, item);
     return { items, failed, errors: read.errors };
   }
 
@@ -118,10 +104,9 @@ export class DynamoDbMetricsStore implements MetricsStore {
     );
     for (const { item, readVersion } of writes) {
       const id = item.session_id;
-      if (this.fromMemory.delete(id)) this.written.observe(result.conflicts.has(id));
       // A conflict or a failure of unknown outcome: the next batch reads the stored session.
-      if (result.conflicts.has(id) || result.failed.has(id) || result.unwritable.has(id)) this.written.forget(id);
-      else this.written.remember(id, { ...item, version: readVersion + 1 });
+      const notWritten = result.conflicts.has(id) || result.failed.has(id) || result.unwritable.has(id);
+      this.written.settle(id, notWritten ? { conflict: result.conflicts.has(id) } : { written: { ...item, version: readVersion + 1 } });
     }
     this.stats.itemsWritten += writes.length - result.conflicts.size - result.failed.size - result.unwritable.size;
     return result;

@@ -20,11 +20,13 @@
  * stored version?), so the rate keeps being measured and the copies come back once the shard's
  * batches stay in one sandbox again.
  */
-export class WrittenItems<T> {
+export class WrittenItems<T extends { version?: number }> {
   private readonly items = new Map<string, { item: T; bytes: number }>();
   private bytes = 0;
   private checked = 0;
   private stale = 0;
+  /** Ids whose copy was given out, until their write tells whether it was current. */
+  private readonly lentIds = new Set<string>();
 
   constructor(
     private readonly maxBytes: number,
@@ -53,6 +55,42 @@ export class WrittenItems<T> {
     this.items.delete(id);
     this.items.set(id, entry);
     return entry.item;
+  }
+
+  /** Splits ids into the copies given out (trusted and held) and the ids to read from the table. */
+  lend(ids: readonly string[]): { lent: Map<string, T>; toRead: string[] } {
+    const lent = new Map<string, T>();
+    const toRead: string[] = [];
+    for (const id of ids) {
+      const copy = this.get(id);
+      if (copy === undefined) toRead.push(id);
+      else {
+        lent.set(id, copy);
+        this.lentIds.add(id);
+      }
+    }
+    return { lent, toRead };
+  }
+
+  /**
+   * After `toRead` was read: each held copy was current if the table holds its version (an
+   * absent item makes it stale). Ids whose read failed tell nothing.
+   */
+  compare(toRead: readonly string[], read: ReadonlyMap<string, { version?: number }>, failed: ReadonlySet<string>): void {
+    for (const id of toRead) {
+      const held = this.peek(id);
+      if (held !== undefined && !failed.has(id)) this.observe(read.get(id)?.version !== held.version);
+    }
+  }
+
+  /**
+   * After a write: remembers the item as written (with its new version), or forgets the copy on
+   * a conflict or a failure of unknown outcome; a lent copy's outcome is observed.
+   */
+  settle(id: string, outcome: { written: T } | { conflict: boolean }): void {
+    if (this.lentIds.delete(id)) this.observe('conflict' in outcome && outcome.conflict);
+    if ('written' in outcome) this.remember(id, outcome.written);
+    else this.forget(id);
   }
 
   /** Remembers what was just written; an item larger than the whole budget is not held. */

@@ -66,3 +66,29 @@ describe('WrittenItems trust (copies given out only while few turn out stale)', 
     expect(items.trusted).toBe(true);
   });
 });
+
+describe('WrittenItems lending (what the stores do around a read and a write)', () => {
+  it('lends held copies, counts only lent copies by their write and held copies by what was read', () => {
+    const items = new WrittenItems<{ version: number }>(1_000, () => 1);
+    items.settle('a', { written: { version: 2 } });
+    items.settle('b', { written: { version: 5 } });
+    const { lent, toRead } = items.lend(['a', 'new']);
+    expect([...lent]).toEqual([['a', { version: 2 }]]);
+    expect(toRead).toEqual(['new']);
+    // A conflict of a lent copy forgets it; twenty of them distrust the copies.
+    for (let i = 0; i < 20; i++) {
+      items.settle('x', { written: { version: 1 } });
+      items.lend(['x']);
+      items.settle('x', { conflict: true });
+    }
+    expect(items.trusted).toBe(false);
+    expect(items.lend(['b']).toRead).toEqual(['b']);
+    // While distrusted, a read that finds the held version counts as current; a failed read counts nothing.
+    const before = items.trusted;
+    for (let i = 0; i < 500; i++) items.compare(['b'], new Map([['b', { version: 5 }]]), new Set(['b']));
+    expect(items.trusted).toBe(before);
+    for (let i = 0; i < 500; i++) items.compare(['b'], new Map([['b', { version: 5 }]]), new Set());
+    expect(items.trusted).toBe(true);
+    expect(items.lend(['b']).lent.get('b')).toEqual({ version: 5 });
+  });
+});
